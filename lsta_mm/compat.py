@@ -1,0 +1,220 @@
+"""Absorbs two upstream breakages of the torch / mmengine / mmaction2 stack.
+
+This module is imported first by :mod:`lsta_mm` and changes nothing in
+site-packages.
+
+1. **mmaction2 1.2.0 ships without ``mmaction/models/localizers/drn/``.**
+   ``mmaction/models/localizers/__init__.py`` still does
+   ``from .drn.drn import DRN``, so ``import mmaction.models`` (and therefore
+   every registry build) raises ``ModuleNotFoundError``. When, and only when,
+   the folder is missing from the installed package, we place a stand-in
+   module in :data:`sys.modules`. Its ``DRN`` is not registered; constructing
+   it raises an error that explains why. An mmaction2 that ships the folder
+   is left alone.
+
+2. **torch >= 2.6 loads with ``weights_only=True`` by default.** mmengine's
+   checkpoints carry a ``HistoryBuffer`` and numpy scalars/arrays in their
+   ``message_hub`` meta, so ``--resume`` and ``tools/test.py CONFIG CKPT`` fail
+   with ``UnpicklingError``. We keep ``weights_only=True`` and allowlist the
+   exact globals such a checkpoint needs (:data:`CHECKPOINT_SAFE_GLOBALS`),
+   *only for the duration of one load* through
+   ``torch.serialization.safe_globals``. The local-file loader of mmengine's
+   ``CheckpointLoader`` is replaced, through its public ``register_scheme``
+   API, by :func:`safe_load_from_local`. A checkpoint whose pickle names any
+   other global is refused with :class:`UnsafeCheckpointError`; a truncated
+   or foreign file gets :class:`CorruptCheckpointError`. Neither ever falls
+   back to unrestricted unpickling, which would execute arbitrary code.
+"""
+import builtins
+import importlib.util
+import os
+import os.path as osp
+import pickle
+import sys
+import types
+from typing import Callable, List, Optional
+
+import numpy as np
+import torch
+
+__all__ = [
+    'CHECKPOINT_SAFE_GLOBALS', 'CorruptCheckpointError',
+    'UnsafeCheckpointError', 'install_drn_placeholder',
+    'install_safe_checkpoint_loader', 'safe_torch_load',
+    'safe_load_from_local'
+]
+
+
+# ---------------------------------------------------------------------------
+# 1. mmaction2's missing DRN localizer
+# ---------------------------------------------------------------------------
+_DRN_PACKAGE = 'mmaction.models.localizers.drn'
+_DRN_MESSAGE = (
+    'DRN is not available: the installed mmaction2 wheel does not ship '
+    'mmaction/models/localizers/drn (an upstream packaging bug). lsta_mm '
+    'installed a placeholder so that `import mmaction.models` works; install '
+    'mmaction2 from source if you need DRN itself.')
+
+
+class _MissingDRN:
+    """Stand-in for mmaction2's DRN localizer that says why it is missing."""
+
+    def __init__(self, *args, **kwargs):
+        raise ImportError(_DRN_MESSAGE)
+
+
+def _mmaction_dir() -> Optional[str]:
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return list(spec.submodule_search_locations)[0]
+
+
+def install_drn_placeholder() -> bool:
+    """Provide ``mmaction.models.localizers.drn`` when the wheel lacks it.
+
+    Returns:
+        bool: True when the placeholder was installed, False when mmaction2
+        ships the real module (or it was already importable).
+    """
+    if _DRN_PACKAGE in sys.modules:
+        return False
+    root = _mmaction_dir()
+    if root is None:
+        return False
+    if osp.isdir(osp.join(root, 'models', 'localizers', 'drn')):
+        return False
+    package = types.ModuleType(_DRN_PACKAGE)
+    package.__path__ = []  # a package with no files on disk
+    package.__doc__ = _DRN_MESSAGE
+    submodule = types.ModuleType(_DRN_PACKAGE + '.drn')
+    submodule.__doc__ = _DRN_MESSAGE
+    submodule.DRN = _MissingDRN
+    package.drn = submodule
+    sys.modules[_DRN_PACKAGE] = package
+    sys.modules[_DRN_PACKAGE + '.drn'] = submodule
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 2. Safe checkpoint loading under torch's weights_only unpickler
+# ---------------------------------------------------------------------------
+class UnsafeCheckpointError(RuntimeError):
+    """A checkpoint's pickle names a global outside the allowlist."""
+
+
+class CorruptCheckpointError(RuntimeError):
+    """A checkpoint file is truncated, empty or not a torch checkpoint."""
+
+
+def _numpy_core():
+    """numpy 2 pickles through ``numpy._core``; numpy 1 through ``core``."""
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # numpy < 2
+        from numpy.core import multiarray
+    return multiarray
+
+
+def _checkpoint_safe_globals() -> List:
+    from mmengine.logging.history_buffer import HistoryBuffer
+    multiarray = _numpy_core()
+    allow = [
+        HistoryBuffer,
+        # HistoryBuffer pickles its statistics methods (mean, current, ...)
+        # as getattr(buffer, name); allowed only while a checkpoint loads.
+        builtins.getattr,
+        multiarray._reconstruct,
+        multiarray.scalar,
+        np.ndarray,
+        np.dtype,
+    ]
+    # numpy >= 1.25 pickles dtypes as instances of per-type classes.
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        for name in ('Float64DType', 'Float32DType', 'Float16DType',
+                     'Int64DType', 'Int32DType', 'BoolDType', 'UInt8DType'):
+            if hasattr(dtypes, name):
+                allow.append(getattr(dtypes, name))
+    return allow
+
+
+#: Globals a checkpoint written by mmengine's Runner may reference.
+CHECKPOINT_SAFE_GLOBALS = _checkpoint_safe_globals()
+
+
+def safe_torch_load(filename, map_location=None):
+    """``torch.load`` with ``weights_only=True`` and mmengine's allowlist.
+
+    Args:
+        filename (str | file-like): The checkpoint.
+        map_location: As for :func:`torch.load`.
+
+    Returns:
+        The unpickled checkpoint (usually a dict).
+
+    Raises:
+        FileNotFoundError: ``filename`` does not exist.
+        UnsafeCheckpointError: the pickle references a global outside
+            :data:`CHECKPOINT_SAFE_GLOBALS` (it could run arbitrary code).
+        CorruptCheckpointError: the file is truncated or not a checkpoint.
+    """
+    name = filename if isinstance(filename, (str, os.PathLike)) else getattr(
+        filename, 'name', '<stream>')
+    if isinstance(filename, (str, os.PathLike)) and not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint file {name} does not exist')
+    try:
+        with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        text = str(err)
+        if 'Weights only load failed' in text or 'GLOBAL' in text:
+            raise UnsafeCheckpointError(
+                f'refusing to load checkpoint {name}: its pickle references '
+                f'a global that is not on lsta_mm\'s allowlist, and loading '
+                f'it could execute arbitrary code. torch said: '
+                f'{_first_lines(text)}') from None
+        raise CorruptCheckpointError(
+            f'checkpoint {name} cannot be read: {_first_lines(text)}'
+        ) from None
+    except (RuntimeError, EOFError, ValueError, OSError) as err:
+        raise CorruptCheckpointError(
+            f'checkpoint {name} is truncated, empty or not a torch '
+            f'checkpoint ({type(err).__name__}: {_first_lines(str(err))})'
+        ) from None
+
+
+def _first_lines(text: str, count: int = 3) -> str:
+    return ' '.join(line.strip() for line in text.strip().splitlines()[:count])
+
+
+def safe_load_from_local(filename, map_location=None):
+    """mmengine ``CheckpointLoader`` scheme for local paths, loading safely.
+
+    Mirrors ``mmengine.runner.checkpoint.load_from_local`` (expand ``~``,
+    check existence) and loads through :func:`safe_torch_load`.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    return safe_torch_load(filename, map_location=map_location)
+
+
+def install_safe_checkpoint_loader() -> Callable:
+    """Register :func:`safe_load_from_local` for local checkpoint paths.
+
+    mmengine's ``CheckpointLoader`` dispatches on the path prefix; the empty
+    prefix is the local-file loader that ``Runner.load_checkpoint`` and
+    ``--resume`` use. Registering ours for that prefix is the documented way
+    to change how local files load. Idempotent.
+    """
+    from mmengine.runner.checkpoint import CheckpointLoader
+    if CheckpointLoader._schemes.get('') is not safe_load_from_local:
+        CheckpointLoader.register_scheme(
+            prefixes='', loader=safe_load_from_local, force=True)
+    return safe_load_from_local
+
+
+install_drn_placeholder()
+install_safe_checkpoint_loader()
