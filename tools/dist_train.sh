@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Distributed training on one or more machines with torchrun.
+#   bash tools/dist_train.sh CONFIG GPUS [train.py args...]
+# GPUS is the number of processes on this machine (on a CPU-only machine:
+# processes, using the gloo backend). Multi-node: set NNODES, NODE_RANK,
+# MASTER_ADDR and PORT on every machine, as with mmaction2's script.
+set -euo pipefail
+CONFIG=$1
+GPUS=$2
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+PYTHON=${PYTHON:-python}
+TOOLS="$(cd "$(dirname "$0")" && pwd)"
+
+PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" \
+"$PYTHON" -m torch.distributed.run \
+    --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$GPUS" --master_port="$PORT" \
+    "$TOOLS/train.py" "$CONFIG" --launcher pytorch "${@:3}"

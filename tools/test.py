@@ -1,0 +1,106 @@
+"""Test (evaluate) a checkpoint with mmengine's Runner.
+
+Same flags as mmaction2's ``tools/test.py``; reports the config's
+``test_evaluator`` metrics (top-1, top-5 and mean class accuracy with
+mmaction2's ``AccMetric``). ``--dump scores.pkl`` adds mmaction2's
+``DumpResults`` so ``tools/fuse_scores.py`` and mmaction2's
+``analysis_tools/report_accuracy.py`` read the per-sample scores.
+
+Examples:
+    python tools/test.py configs/lsta_ntu60_xsub_joint.py CKPT
+    python tools/test.py CONFIG CKPT --dump work_dirs/joint_scores.pkl
+    bash tools/dist_test.sh CONFIG CKPT 4
+"""
+import _bootstrap  # noqa: F401,I001  (must precede torch: malloc, sys.path)
+import argparse
+import os
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import lsta_mm  # noqa: F401  (registers components, safe loading)
+from lsta_mm.utils.launch import resolve_work_dir, select_dist_backend
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Test (and evaluate) an action recognizer')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where the metrics log goes')
+    parser.add_argument(
+        '--dump',
+        type=str,
+        help='write per-sample scores to this .pkl (mmaction2 DumpResults)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. test_dataloader.batch_size=4')
+    parser.add_argument(
+        '--show-dir',
+        help='save visualisations of the predictions in this directory '
+        '(needs a VisualizationHook in default_hooks)')
+    parser.add_argument(
+        '--show', action='store_true', help='show the visualisations')
+    parser.add_argument(
+        '--interval', type=int, default=1, help='visualise every n samples')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='seconds per shown image')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg, args):
+    """Apply the command-line flags to ``cfg`` (mmaction2's semantics)."""
+    if args.show or args.show_dir is not None:
+        if 'visualization' not in cfg.default_hooks:
+            raise SystemExit('--show/--show-dir need a VisualizationHook: add '
+                             'default_hooks.visualization to the config')
+        vis = cfg.default_hooks.visualization
+        vis.enable = True
+        vis.show = args.show
+        vis.wait_time = args.wait_time
+        vis.out_dir = args.show_dir
+        vis.interval = args.interval
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise SystemExit(f'--dump must name a .pkl file, got {args.dump}')
+        dump = dict(type='DumpResults', out_file_path=args.dump)
+        evaluators = cfg.test_evaluator
+        if isinstance(evaluators, (list, tuple)):
+            cfg.test_evaluator = list(evaluators) + [dump]
+        else:
+            cfg.test_evaluator = [evaluators, dump]
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    resolve_work_dir(cfg, args.config, args.work_dir)
+    cfg.load_from = args.checkpoint
+    select_dist_backend(cfg)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not os.path.isfile(args.checkpoint):
+        raise SystemExit(f'checkpoint {args.checkpoint} does not exist')
+    cfg = merge_args(Config.fromfile(args.config), args)
+    if 'runner_type' in cfg:
+        from mmaction.registry import RUNNERS
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
