@@ -1,0 +1,127 @@
+"""lsta_mm.compat: mmaction2's missing drn module and safe checkpoint loads."""
+import io
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
+
+from lsta_mm import compat
+from lsta_mm.compat import (CorruptCheckpointError, UnsafeCheckpointError,
+                            safe_torch_load)
+
+
+def _mmengine_like_checkpoint(path):
+    """A checkpoint with what mmengine's Runner puts in ``meta``."""
+    buffer = HistoryBuffer()
+    buffer.update(0.5)
+    buffer.update(0.25)
+    torch.save(
+        dict(
+            meta=dict(
+                epoch=np.int64(3),
+                loss=np.float64(0.1),
+                seed=np.array([1, 2, 3]),
+                message_hub=dict(log_scalars=dict(loss=buffer))),
+            state_dict={'w': torch.arange(4.)}), path)
+
+
+class _RunsCode:
+    """Pickles as a call to os.system: what a malicious checkpoint does."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+def test_import_mmaction_models_in_fresh_interpreter():
+    code = ('import lsta_mm, mmaction.models, sys; '
+            'print(type(sys.modules["mmaction.models.localizers.drn"]'
+            '.drn.DRN).__name__)')
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         check=True)
+    assert out.stdout.strip() == 'type'
+
+
+def test_drn_placeholder_explains_itself():
+    from mmaction.models.localizers import DRN
+    with pytest.raises(ImportError, match='does not ship'):
+        DRN()
+    # The placeholder is not registered under mmaction2's DRN name.
+    from mmaction.registry import MODELS
+    assert MODELS.get('DRN') is None
+
+
+def test_mmengine_checkpoint_round_trips(tmp_path):
+    path = tmp_path / 'ckpt.pth'
+    _mmengine_like_checkpoint(path)
+    ckpt = _load_checkpoint(str(path), map_location='cpu')
+    assert torch.equal(ckpt['state_dict']['w'], torch.arange(4.))
+    buffer = ckpt['meta']['message_hub']['log_scalars']['loss']
+    assert buffer.mean() == pytest.approx(0.375)
+    assert ckpt['meta']['seed'].tolist() == [1, 2, 3]
+
+
+def test_local_scheme_is_ours():
+    assert CheckpointLoader._get_checkpoint_loader('a/b.pth') is \
+        compat.safe_load_from_local
+
+
+def test_foreign_global_is_refused_and_not_executed(tmp_path):
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'payload': _RunsCode(marker)}, path)
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
+        _load_checkpoint(str(path), map_location='cpu')
+    assert not marker.exists()
+
+
+def test_getattr_allowlist_is_scoped_to_the_load(tmp_path):
+    # Outside a checkpoint load, torch's default unpickler still refuses
+    # builtins.getattr: the allowlist is not process-wide.
+    buffer = HistoryBuffer()
+    buffer.update(1.0)
+    stream = io.BytesIO()
+    torch.save({'b': buffer}, stream)
+    stream.seek(0)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(stream, weights_only=True)
+    stream.seek(0)
+    assert safe_torch_load(stream)['b'].current() == 1.0
+
+
+def test_truncated_checkpoint_is_a_clear_error(tmp_path):
+    good = tmp_path / 'good.pth'
+    _mmengine_like_checkpoint(good)
+    data = good.read_bytes()
+    bad = tmp_path / 'truncated.pth'
+    bad.write_bytes(data[:len(data) // 2])
+    with pytest.raises(CorruptCheckpointError, match='truncated.pth'):
+        _load_checkpoint(str(bad), map_location='cpu')
+    empty = tmp_path / 'empty.pth'
+    empty.write_bytes(b'')
+    with pytest.raises(CorruptCheckpointError, match='empty.pth'):
+        safe_torch_load(str(empty))
+
+
+def test_not_a_checkpoint(tmp_path):
+    path = tmp_path / 'notes.pth'
+    with zipfile.ZipFile(path, 'w') as archive:
+        archive.writestr('readme.txt', 'hello')
+    with pytest.raises(CorruptCheckpointError, match='notes.pth'):
+        safe_torch_load(str(path))
+
+
+def test_missing_checkpoint(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        safe_torch_load(str(tmp_path / 'nope.pth'))
