@@ -32,6 +32,7 @@ import os.path as osp
 import pickle
 import sys
 import types
+import warnings
 from typing import Callable, List, Optional
 
 import numpy as np
@@ -215,6 +216,11 @@ def install_safe_checkpoint_loader() -> Callable:
             prefixes='', loader=safe_load_from_local, force=True)
     return safe_load_from_local
 
+
+# mmcv-lite has no compiled ops; mmaction2 imports a transformer brick that
+# warns about it on every start although no skeleton model uses it.
+warnings.filterwarnings(
+    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
 
 install_drn_placeholder()
 install_safe_checkpoint_loader()
