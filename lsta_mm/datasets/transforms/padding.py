@@ -1,0 +1,123 @@
+"""Fixed-length clips by replaying the action.
+
+Paper: section 3.2, "The input skeletal data is padded to T = 300 frames by
+replaying the actions." mmaction2's ``PadTo`` does the replay but asserts
+that no sequence is longer than the target; :class:`ReplayPad` also
+shortens longer sequences (NTU-120 has clips beyond 300 frames).
+"""
+from typing import Dict
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from lsta_mm.registry import TRANSFORMS
+
+__all__ = ['ReplayPad', 'replay_indices']
+
+
+def replay_indices(num_frames: int,
+                   clip_len: int,
+                   mode: str = 'replay',
+                   longer: str = 'uniform',
+                   test_mode: bool = True) -> np.ndarray:
+    """Frame indices ``(clip_len,)`` of a clip; -1 marks a zero frame.
+
+    Args:
+        num_frames (int): Frames T of the sequence, > 0.
+        clip_len (int): Target length.
+        mode (str): ``'replay'`` repeats the sequence from its start,
+            ``'zero'`` pads with zero frames.
+        longer (str): For ``T > clip_len``: ``'uniform'`` takes one frame
+            per equal segment (random within the segment when training,
+            the segment's middle at test time); ``'crop'`` takes a window of
+            ``clip_len`` frames (random start when training, centred at
+            test time).
+        test_mode (bool): Deterministic choice. Defaults to True.
+    """
+    if num_frames <= 0:
+        raise ValueError('cannot pad a sequence with no frames')
+    if num_frames <= clip_len:
+        inds = np.arange(clip_len)
+        if mode == 'replay':
+            return inds % num_frames
+        return np.where(inds < num_frames, inds, -1)
+    if longer == 'crop':
+        room = num_frames - clip_len
+        start = room // 2 if test_mode else np.random.randint(room + 1)
+        return np.arange(start, start + clip_len)
+    bounds = np.arange(clip_len + 1) * num_frames // clip_len
+    size = np.diff(bounds)  # every segment holds >= 1 frame
+    if test_mode:
+        offset = size // 2
+    else:
+        offset = (np.random.random(clip_len) * size).astype(np.int64)
+    return bounds[:-1] + offset
+
+
+@TRANSFORMS.register_module()
+class ReplayPad(BaseTransform):
+    """Pad (by replay) or shorten a sequence to exactly ``clip_len`` frames.
+
+    Paper: section 3.2 (T = 300 by replaying the action).
+
+    Required Keys:
+
+        - keypoint: ``(M, T, V, C)``.
+        - keypoint_score (optional): ``(M, T, V)``.
+
+    Modified Keys:
+
+        - keypoint: ``(M, clip_len, V, C)``.
+        - keypoint_score (optional): ``(M, clip_len, V)``.
+        - total_frames: ``clip_len``.
+
+    Added Keys:
+
+        - frame_inds: ``(clip_len,)`` source frame of each output frame
+          (-1 for a zero frame).
+
+    Args:
+        clip_len (int): Output length. Defaults to 300.
+        mode (str): ``'replay'`` or ``'zero'``. Defaults to ``'replay'``.
+        longer (str): ``'uniform'`` or ``'crop'`` for longer sequences.
+            Defaults to ``'uniform'``.
+        test_mode (bool): Deterministic shortening. Defaults to False.
+    """
+
+    def __init__(self,
+                 clip_len: int = 300,
+                 mode: str = 'replay',
+                 longer: str = 'uniform',
+                 test_mode: bool = False) -> None:
+        if mode not in ('replay', 'zero'):
+            raise ValueError(f"mode must be 'replay' or 'zero', got {mode!r}")
+        if longer not in ('uniform', 'crop'):
+            raise ValueError(
+                f"longer must be 'uniform' or 'crop', got {longer!r}")
+        if clip_len < 1:
+            raise ValueError(f'clip_len must be >= 1, got {clip_len}')
+        self.clip_len = clip_len
+        self.mode = mode
+        self.longer = longer
+        self.test_mode = test_mode
+
+    def transform(self, results: Dict) -> Dict:
+        """Index ``keypoint`` (and ``keypoint_score``) along T."""
+        keypoint = results['keypoint']
+        inds = replay_indices(keypoint.shape[1], self.clip_len, self.mode,
+                              self.longer, self.test_mode)
+        zero = inds < 0
+        for key in ('keypoint', 'keypoint_score'):
+            if key in results:
+                data = results[key][:, np.maximum(inds, 0)]
+                if zero.any():
+                    data[:, zero] = 0
+                results[key] = data
+        results['frame_inds'] = inds
+        results['total_frames'] = self.clip_len
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(clip_len={self.clip_len}, '
+                f'mode={self.mode!r}, longer={self.longer!r}, '
+                f'test_mode={self.test_mode})')

@@ -1,0 +1,191 @@
+"""Joint, bone and motion streams of a skeleton sequence.
+
+Paper: section 3.3. "The initialisation of the 'bone' stream was set to the
+vector difference of adjacent joints directed away from the center of the
+human body. Then the 'motion' stream used the temporal difference between
+adjacent frames of 'joint' or 'bone' as input."
+
+Bone parents come only from :func:`lsta_mm.utils.topology.get_topology`
+(mmaction2's ``Graph`` table), never from a second pair list: mmaction2's own
+``JointToBone`` pairs for ``nturgb+d`` have drifted from its ``Graph``
+(joint 21's parent), ours cannot.
+
+Channels. The first ``coord_dims`` channels are coordinates (x, y, z for
+``nturgb+d``; x, y for ``openpose`` and ``coco``); any further channel is a
+detection score. Scores are never differenced: a bone's score is the mean of
+its two joints' scores, a motion's score the mean over the two frames, and
+a bone or motion touching an undetected joint (score 0) has zero
+coordinates instead of a vector to the image origin.
+"""
+from typing import Dict, Optional, Union
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from lsta_mm.registry import TRANSFORMS
+from lsta_mm.utils.topology import LAYOUTS, get_topology
+
+__all__ = [
+    'STREAMS', 'ToSkeletonStream', 'default_coord_dims', 'joint_to_bone',
+    'merge_keypoint_score', 'to_motion'
+]
+
+#: Streams of the paper (section 3.3) in the order of the configs.
+STREAMS = ('joint', 'bone', 'joint_motion', 'bone_motion')
+
+#: Coordinate channels of the named layouts: NTU's Kinect data is 3-D, the
+#: OpenPose (Kinetics-Skeleton) and COCO layouts are 2-D image keypoints.
+_LAYOUT_COORD_DIMS = {'nturgb+d': 3, 'openpose': 2, 'coco': 2}
+
+
+def default_coord_dims(layout: Union[str, dict]) -> int:
+    """Coordinate channels of a layout: 3 for ``nturgb+d``, otherwise 2."""
+    if isinstance(layout, str) and layout in LAYOUTS:
+        return _LAYOUT_COORD_DIMS[layout]
+    if isinstance(layout, dict) and 'coord_dims' in layout:
+        return int(layout['coord_dims'])
+    return 2
+
+
+def merge_keypoint_score(results: Dict) -> np.ndarray:
+    """Return ``keypoint`` with ``keypoint_score`` appended as a channel.
+
+    mmaction2's 2-D annotation files store scores apart, as
+    ``keypoint_score`` ``(M, T, V)`` next to ``keypoint`` ``(M, T, V, 2)``.
+    The score is moved into the last channel (and removed from ``results``)
+    so that it travels with the coordinates instead of being lost.
+
+    Returns:
+        np.ndarray: ``(M, T, V, C)`` float32.
+    """
+    keypoint = np.asarray(results['keypoint'], dtype=np.float32)
+    score = results.pop('keypoint_score', None)
+    if score is not None:
+        score = np.asarray(score, dtype=np.float32)
+        if score.shape != keypoint.shape[:-1]:
+            raise ValueError(
+                f'keypoint_score has shape {score.shape} but keypoint has '
+                f'{keypoint.shape}; expected (M, T, V) matching (M, T, V, C)')
+        keypoint = np.concatenate([keypoint, score[..., None]], axis=-1)
+    results['keypoint'] = keypoint
+    return keypoint
+
+
+def joint_to_bone(joint: np.ndarray, parents: np.ndarray,
+                  coord_dims: int) -> np.ndarray:
+    """Bone vectors, each joint minus its parent (one hop nearer the centre).
+
+    Args:
+        joint (np.ndarray): ``(..., V, C)``, coordinates in the first
+            ``coord_dims`` channels, scores after them.
+        parents (np.ndarray): ``(V,)`` parent index per joint; the centre
+            joint is its own parent, so its bone is zero.
+        coord_dims (int): Number of coordinate channels.
+
+    Returns:
+        np.ndarray: ``(..., V, C)`` float32 bones.
+    """
+    parent = joint[..., parents, :]  # (..., V, C)
+    bone = np.empty_like(joint, dtype=np.float32)
+    bone[..., :coord_dims] = joint[..., :coord_dims] - parent[
+        ..., :coord_dims]
+    if joint.shape[-1] > coord_dims:
+        score, parent_score = joint[..., coord_dims:], parent[...,
+                                                             coord_dims:]
+        bone[..., coord_dims:] = (score + parent_score) / 2
+        missing = (score[..., 0] <= 0) | (parent_score[..., 0] <= 0)
+        bone[..., :coord_dims][missing] = 0
+    return bone
+
+
+def to_motion(data: np.ndarray, coord_dims: int) -> np.ndarray:
+    """Temporal difference ``x[t + 1] - x[t]``; the last frame is zero.
+
+    Args:
+        data (np.ndarray): ``(M, T, V, C)`` joints or bones.
+        coord_dims (int): Number of coordinate channels; the score channels
+            after them are averaged over the two frames, not differenced.
+
+    Returns:
+        np.ndarray: ``(M, T, V, C)`` float32 motion.
+    """
+    motion = np.zeros_like(data, dtype=np.float32)
+    motion[:, :-1, :, :coord_dims] = np.diff(data[..., :coord_dims], axis=1)
+    if data.shape[-1] > coord_dims:
+        score = data[..., coord_dims:]
+        motion[:, :-1, :, coord_dims:] = (score[:, 1:] + score[:, :-1]) / 2
+        motion[:, -1:, :, coord_dims:] = score[:, -1:]
+        missing = (score[:, 1:, :, 0] <= 0) | (score[:, :-1, :, 0] <= 0)
+        motion[:, :-1, :, :coord_dims][missing] = 0
+    return motion
+
+
+@TRANSFORMS.register_module()
+class ToSkeletonStream(BaseTransform):
+    """Turn joint coordinates into one of the paper's four input streams.
+
+    Paper: section 3.3 (joint, bone and motion streams).
+
+    Required Keys:
+
+        - keypoint: ``(M, T, V, C)`` joints.
+        - keypoint_score (optional): ``(M, T, V)``; appended as a channel.
+
+    Modified Keys:
+
+        - keypoint: ``(M, T, V, C')`` float32 stream, ``C' = C`` (+1 when a
+          ``keypoint_score`` was merged).
+
+    Removed Keys:
+
+        - keypoint_score
+
+    Args:
+        layout (str | dict): Skeleton layout for
+            :func:`~lsta_mm.utils.topology.get_topology`. Defaults to
+            ``'nturgb+d'``.
+        stream (str): ``'joint'``, ``'bone'``, ``'joint_motion'`` or
+            ``'bone_motion'``. Defaults to ``'joint'``.
+        coord_dims (int, optional): Coordinate channels; later channels are
+            scores. Defaults to None (3 for ``nturgb+d``, else 2).
+    """
+
+    def __init__(self,
+                 layout: Union[str, dict] = 'nturgb+d',
+                 stream: str = 'joint',
+                 coord_dims: Optional[int] = None) -> None:
+        if stream not in STREAMS:
+            raise ValueError(f'unknown stream {stream!r}: layout {layout!r} '
+                             f'can produce {", ".join(STREAMS)}')
+        self.layout = layout
+        self.stream = stream
+        self.topology = get_topology(layout)
+        self.coord_dims = (
+            default_coord_dims(layout) if coord_dims is None else coord_dims)
+
+    def transform(self, results: Dict) -> Dict:
+        """Compute the stream in place of ``results['keypoint']``."""
+        keypoint = merge_keypoint_score(results)
+        num_node = keypoint.shape[-2]
+        if num_node != self.topology.num_node:
+            raise ValueError(
+                f'{results.get("frame_dir", "sample")}: keypoint has '
+                f'{num_node} joints but layout {self.topology.name!r} has '
+                f'{self.topology.num_node}')
+        if keypoint.shape[-1] < self.coord_dims:
+            raise ValueError(
+                f'{results.get("frame_dir", "sample")}: keypoint has '
+                f'{keypoint.shape[-1]} channels, fewer than the '
+                f'{self.coord_dims} coordinates of layout '
+                f'{self.topology.name!r}')
+        data = keypoint
+        if self.stream in ('bone', 'bone_motion'):
+            data = joint_to_bone(data, self.topology.parents, self.coord_dims)
+        if self.stream in ('joint_motion', 'bone_motion'):
+            data = to_motion(data, self.coord_dims)
+        results['keypoint'] = np.ascontiguousarray(data, dtype=np.float32)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(layout={self.layout!r}, '
+                f'stream={self.stream!r}, coord_dims={self.coord_dims})')

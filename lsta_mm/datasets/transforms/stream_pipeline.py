@@ -1,0 +1,122 @@
+"""One transform from an annotation sample to the network's input stream.
+
+Paper: section 3.2 (normalisation, translation, replay padding to T = 300)
+and section 3.3 (joint, bone and motion streams). A config names a stream in
+one line, ``dict(type='SkeletonStream', layout='nturgb+d', stream='bone')``,
+followed by mmaction2's ``PackActionInputs``.
+"""
+from typing import Dict, Optional, Union
+
+from mmaction.datasets.transforms import FormatGCNInput
+from mmcv.transforms import BaseTransform
+from mmengine.dataset import Compose
+
+from lsta_mm.registry import TRANSFORMS
+from .augment import RandomSkeletonAffine, RandomValidCrop
+from .normalize import NormalizeSkeleton
+from .padding import ReplayPad
+from .skeleton_streams import ToSkeletonStream, merge_keypoint_score
+
+__all__ = ['SkeletonStream']
+
+
+@TRANSFORMS.register_module()
+class SkeletonStream(BaseTransform):
+    """Normalise, (augment,) compute a stream, pad to ``clip_len``, format.
+
+    The steps, in order:
+
+    1. :class:`NormalizeSkeleton` (unless ``normalize=False``);
+    2. training only: :class:`RandomValidCrop` (if ``random_crop``);
+    3. training only: :class:`RandomSkeletonAffine` (if ``random_affine``);
+    4. :class:`ToSkeletonStream` (joint, bone or motion);
+    5. :class:`ReplayPad` to ``clip_len`` frames;
+    6. mmaction2's ``FormatGCNInput`` (zero persons up to ``num_person``).
+
+    Augmentations act on joints before the stream is derived, so a rotated
+    bone is the bone of the rotated joints.
+
+    Required Keys:
+
+        - keypoint: ``(M, T, V, C)``.
+        - keypoint_score (optional): ``(M, T, V)``; becomes a channel.
+
+    Modified Keys:
+
+        - keypoint: ``(1, num_person, clip_len, V, C')`` float32.
+        - total_frames: ``clip_len``.
+
+    Added Keys:
+
+        - frame_inds: ``(clip_len,)``.
+
+    Removed Keys:
+
+        - keypoint_score
+
+    Args:
+        layout (str | dict): Skeleton layout. Defaults to ``'nturgb+d'``.
+        stream (str): ``'joint'``, ``'bone'``, ``'joint_motion'`` or
+            ``'bone_motion'``. Defaults to ``'joint'``.
+        clip_len (int): Frames per clip, the paper's T. Defaults to 300.
+        num_person (int): Persons per clip M. Defaults to 2.
+        test_mode (bool): Disables the random steps and makes shortening
+            deterministic. Defaults to False.
+        normalize (bool | dict): Run :class:`NormalizeSkeleton`; a dict
+            gives its arguments. Defaults to True.
+        random_crop (dict, optional): Arguments of :class:`RandomValidCrop`.
+            Defaults to None (off).
+        random_affine (dict, optional): Arguments of
+            :class:`RandomSkeletonAffine`. Defaults to None (off).
+        pad_mode (str): ``'replay'`` or ``'zero'``. Defaults to
+            ``'replay'``.
+        longer (str): ``'uniform'`` or ``'crop'`` for sequences longer than
+            ``clip_len``. Defaults to ``'uniform'``.
+        coord_dims (int, optional): Coordinate channels. Defaults to None
+            (3 for ``nturgb+d``, else 2).
+    """
+
+    def __init__(self,
+                 layout: Union[str, dict] = 'nturgb+d',
+                 stream: str = 'joint',
+                 clip_len: int = 300,
+                 num_person: int = 2,
+                 test_mode: bool = False,
+                 normalize: Union[bool, dict] = True,
+                 random_crop: Optional[dict] = None,
+                 random_affine: Optional[dict] = None,
+                 pad_mode: str = 'replay',
+                 longer: str = 'uniform',
+                 coord_dims: Optional[int] = None) -> None:
+        self.layout = layout
+        self.stream = stream
+        self.clip_len = clip_len
+        self.num_person = num_person
+        self.test_mode = test_mode
+        common = dict(layout=layout, coord_dims=coord_dims)
+        steps = []
+        if normalize:
+            options = normalize if isinstance(normalize, dict) else {}
+            steps.append(NormalizeSkeleton(**common, **options))
+        if random_crop is not None and not test_mode:
+            steps.append(RandomValidCrop(**common, **random_crop))
+        if random_affine is not None and not test_mode:
+            steps.append(RandomSkeletonAffine(**common, **random_affine))
+        steps.append(ToSkeletonStream(stream=stream, **common))
+        steps.append(
+            ReplayPad(
+                clip_len=clip_len,
+                mode=pad_mode,
+                longer=longer,
+                test_mode=test_mode))
+        steps.append(FormatGCNInput(num_person=num_person, mode='zero'))
+        self.steps = Compose(steps)
+
+    def transform(self, results: Dict) -> Dict:
+        """Run the steps on one sample."""
+        merge_keypoint_score(results)
+        return self.steps(results)
+
+    def __repr__(self) -> str:
+        steps = ', '.join(repr(t) for t in self.steps.transforms)
+        return f'{self.__class__.__name__}({steps})'
