@@ -1,0 +1,257 @@
+"""Recognise the action of one skeleton sequence with a trained model.
+
+The model is built by mmaction2's own ``init_recognizer`` (our configs load
+the plugin through ``custom_imports``); the sequence goes through the
+config's test pipeline exactly as a test-set sample would, so the scores
+equal those of ``tools/test.py`` for the same sequence.
+
+Inputs are ``keypoint`` arrays ``(M, T, V, C)`` (or ``(T, V, C)`` for one
+person): C is x, y, z for NTU RGB+D and x, y, score for 2-D layouts.
+:func:`load_skeleton_input` reads them from an NTU ``.skeleton`` file, a
+``.npy`` array or one sample of an annotation ``.pkl``.
+"""
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmaction.apis import inference_recognizer, init_recognizer
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+
+import lsta_mm  # noqa: F401  (registers lsta_mm before models are built)
+from lsta_mm.datasets.ntu_raw import load_ntu_skeleton
+from lsta_mm.datasets.safe_pickle import safe_load_pickle
+from lsta_mm.label_maps import default_label_map, load_label_map
+
+__all__ = [
+    'init_recognizer', 'load_skeleton_input', 'make_skeleton_sample',
+    'test_pipeline_of', 'inference_skeleton_array', 'recognize_skeleton',
+    'top_k_labels', 'num_classes_of'
+]
+
+SUPPORTED_SUFFIXES = ('.skeleton', '.npy', '.pkl')
+
+
+def _check_keypoint(keypoint, source: str) -> np.ndarray:
+    keypoint = np.asarray(keypoint)
+    if keypoint.ndim == 3:
+        keypoint = keypoint[None]  # one person: (1, T, V, C)
+    if keypoint.ndim != 4:
+        raise ValueError(f'{source}: keypoint has shape {keypoint.shape}; '
+                         f'expected (T, V, C) or (M, T, V, C)')
+    if not np.issubdtype(keypoint.dtype, np.number):
+        raise ValueError(f'{source}: keypoint has non-numeric dtype '
+                         f'{keypoint.dtype}')
+    m, t, v, c = keypoint.shape
+    if m == 0 or t == 0:
+        raise ValueError(f'{source}: the sequence is empty ({m} persons, '
+                         f'{t} frames)')
+    if c < 2:
+        raise ValueError(f'{source}: keypoint has {c} channels; expected '
+                         f'x, y(, z or score)')
+    if not np.isfinite(keypoint).all():
+        raise ValueError(f'{source}: keypoint holds NaN or infinite values')
+    return keypoint.astype(np.float32)
+
+
+def _select_sample(data, path: str, sample: Union[int, str, None]) -> dict:
+    annotations = data.get('annotations') if isinstance(data, dict) else data
+    if isinstance(data, dict) and annotations is None and 'keypoint' in data:
+        annotations = [data]  # a single annotation dict
+    if not isinstance(annotations, (list, tuple)) or not annotations:
+        raise ValueError(f'{path}: expected an annotation file (a dict with '
+                         f'`annotations`, or a list of samples)')
+    if sample is None:
+        if len(annotations) != 1:
+            raise ValueError(f'{path} holds {len(annotations)} samples: '
+                             f'choose one by index or frame_dir')
+        return annotations[0]
+    if isinstance(sample, str) and not sample.lstrip('-').isdigit():
+        for anno in annotations:
+            if isinstance(anno, dict) and anno.get('frame_dir') == sample:
+                return anno
+        raise KeyError(f'{path} has no sample with frame_dir {sample!r}')
+    index = int(sample)
+    if not -len(annotations) <= index < len(annotations):
+        raise IndexError(f'{path} has {len(annotations)} samples; index '
+                         f'{index} is out of range')
+    return annotations[index]
+
+
+def load_skeleton_input(path: str,
+                        sample: Union[int, str, None] = None,
+                        max_person: int = 2) -> Dict:
+    """Read one sequence from a file.
+
+    Args:
+        path (str): An NTU RGB+D ``.skeleton`` file, a ``.npy`` array
+            ``(T, V, C)`` or ``(M, T, V, C)``, or an annotation ``.pkl``
+            (mmaction2 format; loaded with the restricted unpickler).
+        sample (int | str, optional): For a ``.pkl``: the sample's index
+            or ``frame_dir``. Not needed when the file holds one sample.
+        max_person (int): Bodies kept from a ``.skeleton`` file.
+
+    Returns:
+        dict: ``keypoint`` ``(M, T, V, C)`` float32, ``frame_dir``, and
+        ``keypoint_score`` ``(M, T, V)`` / ``label`` when the source has
+        them.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'input {path} does not exist')
+    suffix = osp.splitext(path)[1].lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ValueError(f'{path}: unsupported input type {suffix!r}; '
+                         f'expected one of {SUPPORTED_SUFFIXES}')
+    if sample is not None and suffix != '.pkl':
+        raise ValueError(f'{path}: a sample is only chosen inside a .pkl')
+    name = osp.splitext(osp.basename(path))[0]
+    if suffix == '.skeleton':
+        anno = load_ntu_skeleton(path, max_person=max_person)
+        if anno['keypoint'].shape[0] == 0:
+            raise ValueError(f'{path}: the file contains no body')
+        result = dict(frame_dir=anno['frame_dir'], label=anno['label'])
+        result['keypoint'] = _check_keypoint(anno['keypoint'], path)
+        return result
+    if suffix == '.npy':
+        try:
+            array = np.load(path, allow_pickle=False)
+        except ValueError as err:
+            raise ValueError(f'{path}: not a plain numeric .npy array '
+                             f'({err})') from None
+        return dict(frame_dir=name, keypoint=_check_keypoint(array, path))
+    anno = _select_sample(safe_load_pickle(path), path, sample)
+    if not isinstance(anno, dict) or 'keypoint' not in anno:
+        raise ValueError(f'{path}: the chosen sample has no keypoint')
+    source = f'{path} ({anno.get("frame_dir", sample)})'
+    result = dict(frame_dir=str(anno.get('frame_dir', name)))
+    result['keypoint'] = _check_keypoint(anno['keypoint'], source)
+    if anno.get('keypoint_score') is not None:
+        score = np.asarray(anno['keypoint_score'], dtype=np.float32)
+        if score.shape != result['keypoint'].shape[:-1]:
+            raise ValueError(f'{source}: keypoint_score has shape '
+                             f'{score.shape}, keypoint '
+                             f'{result["keypoint"].shape}')
+        result['keypoint_score'] = score
+    if 'label' in anno:
+        result['label'] = int(anno['label'])
+    return result
+
+
+def make_skeleton_sample(keypoint: np.ndarray,
+                         keypoint_score: Optional[np.ndarray] = None,
+                         frame_dir: str = 'input',
+                         img_shape: Optional[Tuple[int, int]] = None) -> Dict:
+    """The dict a test pipeline expects for one sequence (label -1)."""
+    keypoint = _check_keypoint(keypoint, frame_dir)
+    sample = dict(
+        frame_dir=frame_dir,
+        label=-1,
+        keypoint=keypoint,
+        total_frames=keypoint.shape[1],
+        start_index=0,
+        modality='Pose')
+    if keypoint_score is not None:
+        sample['keypoint_score'] = np.asarray(keypoint_score, np.float32)
+    if img_shape is not None:
+        sample['img_shape'] = tuple(img_shape)
+        sample['original_shape'] = tuple(img_shape)
+    return sample
+
+
+def test_pipeline_of(cfg) -> List[dict]:
+    """The config's test pipeline: ``test_dataloader``'s dataset pipeline
+    (unwrapping dataset wrappers), else the ``test_pipeline`` variable."""
+    loader = cfg.get('test_dataloader')
+    dataset = loader.get('dataset') if loader else None
+    while dataset is not None and 'pipeline' not in dataset:
+        dataset = dataset.get('dataset')
+    if dataset is not None:
+        return list(dataset['pipeline'])
+    if cfg.get('test_pipeline') is not None:
+        return list(cfg.test_pipeline)
+    raise KeyError('the config has neither test_dataloader.dataset.pipeline '
+                   'nor test_pipeline')
+
+
+# Not a pytest test despite the name.
+test_pipeline_of.__test__ = False
+
+
+def inference_skeleton_array(model: torch.nn.Module,
+                             keypoint: np.ndarray,
+                             keypoint_score: Optional[np.ndarray] = None,
+                             frame_dir: str = 'input',
+                             img_shape: Optional[Tuple[int, int]] = None,
+                             test_pipeline: Optional[Sequence] = None):
+    """Run one in-memory sequence through the test pipeline and the model.
+
+    Args:
+        model (nn.Module): From :func:`init_recognizer` (has ``.cfg``).
+        keypoint (np.ndarray): ``(M, T, V, C)`` or ``(T, V, C)``.
+        keypoint_score (np.ndarray, optional): ``(M, T, V)``.
+        frame_dir (str): Name used in messages.
+        img_shape (tuple, optional): ``(h, w)`` for 2-D image keypoints.
+        test_pipeline (list, optional): Defaults to the model config's.
+
+    Returns:
+        ActionDataSample: ``pred_score`` holds the class scores
+        (probabilities for ``GCNHead``).
+    """
+    cfg = model.cfg
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    pipeline = Compose(test_pipeline or test_pipeline_of(cfg))
+    sample = make_skeleton_sample(keypoint, keypoint_score, frame_dir,
+                                  img_shape)
+    return inference_recognizer(model, sample, pipeline)
+
+
+def num_classes_of(model: torch.nn.Module) -> Optional[int]:
+    """Classes of a recognizer's head (or of an ensemble's first stream)."""
+    head = getattr(model, 'cls_head', None)
+    if head is None and hasattr(model, 'models'):
+        head = getattr(next(iter(model.models.values())), 'cls_head', None)
+    return getattr(head, 'num_classes', None)
+
+
+def top_k_labels(scores,
+                 topk: int = 5,
+                 label_map: Union[str, Sequence[str], None] = None
+                 ) -> List[Tuple[str, float]]:
+    """``[(class name, score), ...]`` of the ``topk`` best classes.
+
+    ``label_map`` is a shipped map name, a file, a list of names, or None
+    (the shipped map with as many classes, else ``'class <index>'``).
+    """
+    scores = torch.as_tensor(scores).float().reshape(-1)
+    if label_map is None:
+        label_map = default_label_map(scores.numel())
+    if isinstance(label_map, str):
+        label_map = load_label_map(label_map)
+    if label_map is not None and len(label_map) != scores.numel():
+        raise ValueError(f'the label map has {len(label_map)} names but the '
+                         f'model scores {scores.numel()} classes')
+    values, indices = scores.topk(min(topk, scores.numel()))
+    return [(label_map[i] if label_map is not None else f'class {i}',
+             float(v)) for v, i in zip(values.tolist(), indices.tolist())]
+
+
+def recognize_skeleton(model: torch.nn.Module,
+                       keypoint: np.ndarray,
+                       keypoint_score: Optional[np.ndarray] = None,
+                       topk: int = 5,
+                       label_map: Union[str, Sequence[str], None] = None,
+                       **kwargs) -> List[Tuple[str, float]]:
+    """Top-k ``(class name, score)`` of an in-memory sequence.
+
+    Args:
+        model (nn.Module): From :func:`init_recognizer`.
+        keypoint (np.ndarray): ``(M, T, V, C)`` or ``(T, V, C)``.
+        keypoint_score (np.ndarray, optional): ``(M, T, V)``.
+        topk (int): How many classes. Defaults to 5.
+        label_map: See :func:`top_k_labels`.
+        **kwargs: Passed to :func:`inference_skeleton_array`.
+    """
+    result = inference_skeleton_array(model, keypoint, keypoint_score,
+                                      **kwargs)
+    return top_k_labels(result.pred_score, topk, label_map)

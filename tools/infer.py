@@ -1,0 +1,107 @@
+"""Recognise the action in one skeleton sequence and print the top-5 classes.
+
+INPUT is an NTU RGB+D ``.skeleton`` file, a ``.npy`` array ``(T, V, C)`` or
+``(M, T, V, C)``, or an annotation ``.pkl`` (choose the sample with
+``--sample INDEX_OR_FRAME_DIR`` when it holds several). The sequence goes
+through the config's test pipeline. Class names come from the shipped label
+map with the model's number of classes (NTU-60, NTU-120, Kinetics-400) or
+from ``--label-map``.
+
+CKPT may be ``none`` for a config whose model loads its own weights (the
+multi-stream configs name one checkpoint per stream).
+
+Examples:
+    python tools/infer.py configs/lsta_ntu60_xsub_joint.py CKPT \\
+        S001C001P001R001A023.skeleton
+    python tools/infer.py CONFIG CKPT seq.npy --out-json pred.json
+    python tools/infer.py CONFIG CKPT data/ntu60_3d.pkl --sample 17
+"""
+import _bootstrap  # noqa: F401,I001  (must precede torch: malloc, sys.path)
+import argparse
+import json
+import os.path as osp
+
+import mmengine  # noqa: E402
+import torch  # noqa: E402
+
+from lsta_mm.apis.inference import (  # noqa: E402
+    inference_skeleton_array, init_recognizer, load_skeleton_input,
+    num_classes_of, top_k_labels)
+from lsta_mm.label_maps import default_label_map  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Top-k action classes of one skeleton sequence')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file, or none')
+    parser.add_argument('input', help='.skeleton, .npy or .pkl file')
+    parser.add_argument(
+        '--sample', help='index or frame_dir of the sample in a .pkl')
+    parser.add_argument(
+        '--label-map',
+        help='ntu60, ntu120, kinetics400 or a text file with one class '
+        'name per line (default: chosen by the number of classes)')
+    parser.add_argument('--topk', type=int, default=5)
+    parser.add_argument(
+        '--max-person', type=int, default=2,
+        help='bodies kept from a .skeleton file')
+    parser.add_argument(
+        '--device',
+        default='cuda:0' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--out-json', help='also write the result here')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    checkpoint = None if args.checkpoint.lower() == 'none' else \
+        args.checkpoint
+    if checkpoint is not None and not osp.isfile(checkpoint):
+        raise SystemExit(f'checkpoint {checkpoint} does not exist')
+    try:
+        sequence = load_skeleton_input(
+            args.input, args.sample, max_person=args.max_person)
+    except (OSError, ValueError, KeyError, IndexError) as err:
+        raise SystemExit(f'error: {err}')
+    model = init_recognizer(args.config, checkpoint, device=args.device)
+    result = inference_skeleton_array(
+        model,
+        sequence['keypoint'],
+        sequence.get('keypoint_score'),
+        frame_dir=sequence['frame_dir'])
+    label_map = args.label_map or default_label_map(
+        num_classes_of(model) or result.pred_score.numel())
+    try:
+        top = top_k_labels(result.pred_score, args.topk, label_map)
+    except (OSError, ValueError) as err:
+        raise SystemExit(f'error: {err}')
+
+    m, t, v, c = sequence['keypoint'].shape
+    print(f'{args.input}: {sequence["frame_dir"]}, {m} person(s), '
+          f'{t} frames, {v} joints, {c} channels')
+    width = max(len(name) for name, _ in top)
+    for rank, (name, score) in enumerate(top, 1):
+        print(f'{rank}. {name:<{width}}  {score:.4f}')
+    if args.out_json:
+        mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out_json)))
+        record = dict(
+            input=args.input,
+            frame_dir=sequence['frame_dir'],
+            shape=[m, t, v, c],
+            label_map=label_map if isinstance(label_map, str) else None,
+            predictions=[
+                dict(rank=r, label=name, score=score)
+                for r, (name, score) in enumerate(top, 1)
+            ],
+            scores=[float(s) for s in result.pred_score.tolist()])
+        if 'label' in sequence:
+            record['gt_label'] = sequence['label']
+        with open(args.out_json, 'w') as handle:
+            json.dump(record, handle, indent=2)
+        print(f'written to {args.out_json}')
+    return top
+
+
+if __name__ == '__main__':
+    main()
