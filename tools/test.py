@@ -6,6 +6,12 @@ mmaction2's ``AccMetric``). ``--dump scores.pkl`` adds mmaction2's
 ``DumpResults`` so ``tools/fuse_scores.py`` and mmaction2's
 ``analysis_tools/report_accuracy.py`` read the per-sample scores.
 
+The checkpoint is loaded with ``weights_only=True`` and an allowlist, and
+strictly: a truncated or unsafe file, or one of another architecture or
+class count, stops the tool with one message (listing the misfitting keys)
+before any data is read, instead of mmengine's warning and a partly random
+model.
+
 Examples:
     python tools/test.py configs/lsta_ntu60_xsub_joint.py CKPT
     python tools/test.py CONFIG CKPT --dump work_dirs/joint_scores.pkl
@@ -19,6 +25,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import lsta_mm  # noqa: F401  (registers components, safe loading)
+from lsta_mm.engine.runner_setup import (apply_reliability_hooks,
+                                         preflight_checkpoint, user_errors)
 from lsta_mm.utils.launch import resolve_work_dir, select_dist_backend
 
 
@@ -85,6 +93,9 @@ def merge_args(cfg, args):
         cfg.merge_from_dict(args.cfg_options)
     resolve_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
+    apply_reliability_hooks(cfg)
+    # testing takes the checkpoint as it is: no fine-tuning allowance
+    cfg.default_hooks['strict_load'] = dict(type='mmaction.StrictLoadHook')
     select_dist_backend(cfg)
     return cfg
 
@@ -94,12 +105,16 @@ def main(argv=None):
     if not os.path.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint {args.checkpoint} does not exist')
     cfg = merge_args(Config.fromfile(args.config), args)
-    if 'runner_type' in cfg:
-        from mmaction.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    runner.test()
+    try:
+        if 'runner_type' in cfg:
+            from mmaction.registry import RUNNERS
+            runner = RUNNERS.build(cfg)
+        else:
+            runner = Runner.from_cfg(cfg)
+        preflight_checkpoint(runner, args.checkpoint)
+        runner.test()
+    except user_errors() as err:
+        raise SystemExit(f'[lsta_mm] error: {err}') from None
 
 
 if __name__ == '__main__':

@@ -4,6 +4,12 @@ Same flags as mmaction2's ``tools/train.py``. On top of it: the plugin is
 imported (so safe checkpoint loading is active even for configs that lack
 ``custom_imports``), ``gloo`` replaces ``nccl`` without CUDA, and CPU runs
 get the faster malloc settings (``LSTA_MALLOC_TUNING=0`` to opt out).
+Checkpoints are written atomically, every checkpoint load is strict (a
+checkpoint of another architecture or class count is refused with the list
+of misfitting keys, before any data is read), and the random generators are
+reseeded from (seed, epoch) at each epoch, so a run killed at any moment and
+restarted with ``--resume`` ends with the same weights as an uninterrupted
+one (see ``docs/troubleshooting.md``).
 
 Examples:
     python tools/train.py configs/lsta_ntu60_xsub_joint.py
@@ -20,6 +26,9 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import lsta_mm  # noqa: E402,F401  (registers components, safe loading)
+from lsta_mm.engine.runner_setup import (  # noqa: E402
+    apply_reliability_hooks, preflight_checkpoint, resume_target,
+    strict_load_allowance, user_errors)
 from lsta_mm.utils.launch import (resolve_work_dir,  # noqa: E402
                                   select_dist_backend)
 
@@ -107,6 +116,7 @@ def merge_args(cfg, args):
             deterministic=args.deterministic)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    apply_reliability_hooks(cfg)
     select_dist_backend(cfg)
     return cfg
 
@@ -114,12 +124,20 @@ def merge_args(cfg, args):
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
-    if 'runner_type' in cfg:
-        from mmaction.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        if 'runner_type' in cfg:
+            from mmaction.registry import RUNNERS
+            runner = RUNNERS.build(cfg)
+        else:
+            runner = Runner.from_cfg(cfg)
+        checkpoint = resume_target(cfg)
+        if checkpoint is not None:
+            # a resumed checkpoint comes from this very model: no allowance
+            allow = () if cfg.resume else strict_load_allowance(cfg)
+            preflight_checkpoint(runner, checkpoint, allow)
+        runner.train()
+    except user_errors() as err:
+        raise SystemExit(f'[lsta_mm] error: {err}') from None
 
 
 if __name__ == '__main__':

@@ -8,8 +8,20 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # lsta_mm.engine: checkpoints written to a temporary name and renamed,
+    # `last_checkpoint` replaced atomically (a killed run never leaves a
+    # half-written file for --resume); every checkpoint load is strict,
+    # with one error listing the misfitting keys (for fine-tuning, set
+    # strict_load.allow_mismatch=[r'^cls_head\.']); random generators
+    # reseeded from (seed, epoch), so a resumed run repeats an
+    # uninterrupted one.
     checkpoint=dict(
-        type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
+        type='AtomicCheckpointHook',
+        interval=1,
+        save_best='auto',
+        max_keep_ckpts=3),
+    strict_load=dict(type='StrictLoadHook'),
+    epoch_seed=dict(type='EpochSeedHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 

@@ -1,0 +1,94 @@
+"""What ``tools/train.py`` and ``tools/test.py`` add to mmengine's Runner.
+
+* :func:`apply_reliability_hooks`: configs that do not inherit lsta_mm's
+  ``default_runtime.py`` (mmaction2's own configs) get the same crash-safe
+  checkpoint hook, strict loading and per-epoch seeding.
+* :func:`preflight_checkpoint`: load and check the checkpoint right after
+  the model is built, before any annotation file is read.
+* :func:`user_errors`: the error classes whose message is the whole story
+  (bad checkpoint, bad annotation file); the tools print them without a
+  traceback.
+"""
+from typing import Optional, Sequence, Tuple, Type
+
+from mmengine.runner.checkpoint import find_latest_checkpoint
+
+from lsta_mm.engine.checkpoint_check import (CheckpointMismatchError,
+                                             verify_checkpoint_file)
+
+__all__ = [
+    'apply_reliability_hooks', 'preflight_checkpoint', 'resume_target',
+    'strict_load_allowance', 'user_errors'
+]
+
+# Scoped names, so they resolve whatever the config's default_scope is.
+_PLAIN_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook')
+_ATOMIC = 'mmaction.AtomicCheckpointHook'
+_ADDED_HOOKS = dict(
+    strict_load=dict(type='mmaction.StrictLoadHook'),
+    epoch_seed=dict(type='mmaction.EpochSeedHook'))
+
+
+def apply_reliability_hooks(cfg) -> None:
+    """Give ``cfg`` lsta_mm's reliability hooks where it lacks them.
+
+    mmengine's plain ``CheckpointHook`` becomes ``AtomicCheckpointHook``
+    (same arguments); ``strict_load`` and ``epoch_seed`` are added to
+    ``default_hooks`` unless the config names them (``None`` removes one,
+    as for any default hook).
+    """
+    hooks = cfg.setdefault('default_hooks', {})
+    checkpoint = hooks.get('checkpoint', None)
+    if checkpoint is not None and checkpoint.get(
+            'type', None) in _PLAIN_CHECKPOINT_HOOKS:
+        checkpoint['type'] = _ATOMIC
+    for name, hook in _ADDED_HOOKS.items():
+        if name not in hooks:
+            hooks[name] = dict(hook)
+    for name in [n for n, h in hooks.items() if h is None]:
+        # mmengine drops a default hook set to None only if it is one of
+        # its own defaults; drop ours here.
+        if name in _ADDED_HOOKS:
+            hooks.pop(name)
+
+
+def strict_load_allowance(cfg) -> Tuple[str, ...]:
+    """``allow_mismatch`` of the config's ``strict_load`` hook, if any."""
+    hook = cfg.get('default_hooks', {}).get('strict_load', None) or {}
+    return tuple(hook.get('allow_mismatch', ()))
+
+
+def resume_target(cfg) -> Optional[str]:
+    """The checkpoint a training run built from ``cfg`` will load."""
+    if cfg.get('resume', False) and cfg.get('load_from', None) is None:
+        return find_latest_checkpoint(cfg.work_dir)
+    return cfg.get('load_from', None)
+
+
+def preflight_checkpoint(runner,
+                         filename: str,
+                         allow_mismatch: Sequence[str] = ()) -> None:
+    """Fail fast on a missing, truncated, unsafe or misfitting checkpoint.
+
+    Loads ``filename`` with lsta_mm's safe loader and compares it with
+    ``runner.model`` (no hook runs; the Runner loads it again later).
+    """
+    verify_checkpoint_file(runner.model, filename, allow_mismatch)
+
+
+def user_errors() -> Tuple[Type[BaseException], ...]:
+    """Errors that carry a complete, user-facing message."""
+    from lsta_mm import compat, datasets
+    errors = [
+        CheckpointMismatchError, compat.CorruptCheckpointError,
+        compat.UnsafeCheckpointError
+    ]
+    for name in ('AnnotationError', 'AnnotationFileError',
+                 'UnsafePickleError'):
+        error = getattr(datasets, name, None)
+        if error is None:
+            error = getattr(getattr(datasets, 'safe_pickle', None), name,
+                            None)
+        if isinstance(error, type):
+            errors.append(error)
+    return tuple(errors)
