@@ -13,10 +13,11 @@ The official format, per file::
 
 :func:`load_ntu_skeleton` reads the whole file at once, walks the frame and
 body header lines (a short Python loop over frames x bodies), gathers the
-joint lines with one index and converts only their x, y, z. Bodies are matched across
-frames by ``bodyID`` (not by their position in a frame), noisy bodies are
-removed with the usual NTU denoising rules (too few frames; skeletons wider
-than tall in most frames), and the most active bodies are kept.
+joint lines with one index and converts only their x, y, z. Bodies are
+matched across frames by ``bodyID`` (not by their position in a frame),
+noisy bodies are removed with the usual NTU denoising rules (too few
+frames; skeletons wider than tall in most frames), and the most active
+bodies are kept.
 """
 import os
 import os.path as osp
@@ -194,7 +195,8 @@ def load_ntu_skeleton(path: str,
 
 def dump_ntu_skeleton(path: str,
                       keypoint: np.ndarray,
-                      body_ids: Optional[Sequence[str]] = None) -> None:
+                      body_ids: Optional[Sequence[str]] = None,
+                      reverse_frames: Sequence[int] = ()) -> None:
     """Write ``keypoint`` ``(M, T, 25, 3)`` as an official ``.skeleton`` file.
 
     Bodies whose joints are all zero in a frame are left out of that frame,
@@ -206,6 +208,8 @@ def dump_ntu_skeleton(path: str,
         keypoint (np.ndarray): ``(M, T, 25, 3)`` coordinates.
         body_ids (Sequence[str], optional): One 17-digit Kinect body ID
             per person. Defaults to consecutive IDs.
+        reverse_frames (Sequence[int]): Frames whose bodies are written in
+            reverse order (the Kinect does not keep the order).
     """
     num_person, num_frames = keypoint.shape[:2]
     if body_ids is None:
@@ -214,6 +218,8 @@ def dump_ntu_skeleton(path: str,
     lines = [str(num_frames)]
     for t in range(num_frames):
         present = [m for m in range(num_person) if keypoint[m, t].any()]
+        if t in reverse_frames:
+            present.reverse()
         lines.append(str(len(present)))
         for m in present:
             lines.append(f'{body_ids[m]} 0 1 1 1 1 0 0.1 -0.2 2')

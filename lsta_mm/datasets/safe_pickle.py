@@ -64,7 +64,8 @@ ALLOWED_GLOBALS: FrozenSet[Tuple[str, str]] = frozenset(
     ] + [(module, name) for module in ('builtins', '__builtin__')
          for name in ('set', 'frozenset', 'list', 'dict', 'tuple', 'str',
                       'bytes', 'bytearray', 'int', 'float', 'complex',
-                      'bool', 'slice', 'range')] + list(_numpy_dtype_classes()))
+                      'bool', 'slice', 'range')] +
+    list(_numpy_dtype_classes()))
 
 
 class _RestrictedUnpickler(pickle.Unpickler):

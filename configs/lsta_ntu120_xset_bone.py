@@ -1,0 +1,26 @@
+# LSTA-Net, bone stream (paper section 3.3: the vector from each joint's
+# parent, one hop nearer the body centre, to the joint), NTU RGB+D 120,
+# cross-setup (X-Set) benchmark.
+_base_ = ['./lsta_ntu120_xset_joint.py']
+
+train_pipeline = [
+    dict(
+        type='SkeletonStream',
+        layout='nturgb+d',
+        stream='bone',
+        clip_len=300),
+    dict(type='PackActionInputs')
+]
+val_pipeline = [
+    dict(
+        type='SkeletonStream',
+        layout='nturgb+d',
+        stream='bone',
+        clip_len=300,
+        test_mode=True),
+    dict(type='PackActionInputs')
+]
+test_pipeline = val_pipeline
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -1,0 +1,25 @@
+# LSTA-Net, bone-motion stream: frame difference of the bones (paper section
+# 3.3), NTU RGB+D 120, cross-setup (X-Set) benchmark.
+_base_ = ['./lsta_ntu120_xset_joint.py']
+
+train_pipeline = [
+    dict(
+        type='SkeletonStream',
+        layout='nturgb+d',
+        stream='bone_motion',
+        clip_len=300),
+    dict(type='PackActionInputs')
+]
+val_pipeline = [
+    dict(
+        type='SkeletonStream',
+        layout='nturgb+d',
+        stream='bone_motion',
+        clip_len=300,
+        test_mode=True),
+    dict(type='PackActionInputs')
+]
+test_pipeline = val_pipeline
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -1,0 +1,61 @@
+"""The composite SkeletonStream transform a config names in one line."""
+import numpy as np
+import pytest
+
+import lsta_mm  # noqa: F401
+from lsta_mm.datasets.transforms import (NormalizeSkeleton, SkeletonStream,
+                                         ToSkeletonStream)
+from lsta_mm.registry import TRANSFORMS
+
+LAYOUT_SHAPES = [('nturgb+d', 25, 3, False), ('openpose', 18, 2, True),
+                 ('coco', 17, 2, True)]
+
+
+def _sample(joints, channels, score, frames=11, persons=1, seed=0):
+    rng = np.random.default_rng(seed)
+    sample = dict(
+        keypoint=rng.normal(size=(persons, frames, joints,
+                                  channels)).astype(np.float32),
+        total_frames=frames,
+        label=0)
+    if score:
+        sample['keypoint_score'] = rng.uniform(
+            0.1, 1, (persons, frames, joints)).astype(np.float32)
+    return sample
+
+
+@pytest.mark.parametrize('stream',
+                         ['joint', 'bone', 'joint_motion', 'bone_motion'])
+@pytest.mark.parametrize('layout,joints,channels,score', LAYOUT_SHAPES)
+def test_output_shape(layout, joints, channels, score, stream):
+    transform = TRANSFORMS.build(
+        dict(type='SkeletonStream', layout=layout, stream=stream,
+             clip_len=16, num_person=2))
+    out = transform(_sample(joints, channels, score))
+    assert out['keypoint'].shape == (1, 2, 16, joints, 3)
+    assert out['keypoint'].dtype == np.float32
+    assert not out['keypoint'][0, 1].any()  # zero second person
+
+
+def test_equals_its_steps_and_replays():
+    sample = _sample(25, 3, False, frames=5)
+    out = SkeletonStream(stream='bone', clip_len=12, num_person=1,
+                         test_mode=True)(dict(sample))['keypoint'][0, 0]
+    ref = NormalizeSkeleton()(dict(sample))
+    ref = ToSkeletonStream(stream='bone')(ref)['keypoint'][0]
+    for t in range(12):
+        np.testing.assert_allclose(out[t], ref[t % 5], rtol=1e-6)
+
+
+def test_random_steps_only_in_training():
+    sample = _sample(25, 3, False, frames=40)
+    kwargs = dict(clip_len=20, random_crop=dict(ratio_range=(0.5, 0.9)),
+                  random_affine=dict(rotate=20))
+    test = SkeletonStream(test_mode=True, **kwargs)
+    np.testing.assert_array_equal(test(dict(sample))['keypoint'],
+                                  test(dict(sample))['keypoint'])
+    train = SkeletonStream(**kwargs)
+    assert not np.allclose(train(dict(sample))['keypoint'],
+                           train(dict(sample))['keypoint'])
+    assert 'RandomValidCrop' not in repr(test)
+    assert 'RandomSkeletonAffine' in repr(train)
