@@ -81,10 +81,25 @@ def compare_state_dicts(model_state: Mapping,
 
 
 def _listing(keys: List[str]) -> str:
-    shown = ', '.join(keys[:MAX_LISTED])
-    if len(keys) > MAX_LISTED:
-        shown += f', ... (+{len(keys) - MAX_LISTED} more)'
-    return shown
+    """Keys, or, when there are many, their modules with a key count."""
+    if len(keys) <= MAX_LISTED:
+        return ', '.join(keys)
+    depth = max(key.count('.') for key in keys)
+    while depth > 0:
+        groups: Dict[str, int] = {}
+        for key in keys:
+            parts = key.split('.')
+            prefix = '.'.join(parts[:depth])
+            if len(parts) > depth:
+                prefix += '.*'
+            groups[prefix] = groups.get(prefix, 0) + 1
+        if len(groups) <= MAX_LISTED:
+            return ', '.join(
+                prefix if not prefix.endswith('*') else f'{prefix} ({count})'
+                for prefix, count in groups.items())
+        depth -= 1
+    return (', '.join(keys[:MAX_LISTED]) +
+            f', ... (+{len(keys) - MAX_LISTED} more)')
 
 
 def describe_mismatch(mismatch: StateDictMismatch, filename: str,

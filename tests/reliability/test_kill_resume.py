@@ -1,0 +1,85 @@
+"""A training run SIGKILLed at any moment resumes and ends bit-identical.
+
+One work directory is killed four times in a row, each time at another
+critical moment, and resumed with ``--resume`` (latest checkpoint) after
+each kill. The final checkpoint must equal the uninterrupted run's
+(``reference_run``): same seed, deterministic=True, dropout and random
+frame sampling on, ``max_keep_ckpts=1``.
+"""
+import os
+
+from conftest import (PYTHON, RELIABLE, assert_same_state, data_options,
+                      load_state, run_tool, train_losses)
+
+from lsta_mm.compat import safe_torch_load
+from lsta_mm.engine.atomic_io import TMP_MARKER
+
+SIGKILLED = -9  # subprocess returncode of a process killed by SIGKILL
+
+
+def _train(work_dir, ann_file, env, kill=None, resume=True):
+    env = dict(env)
+    if kill is not None:
+        env['LSTA_TEST_KILL'] = kill
+    args = [PYTHON, 'tools/train.py', RELIABLE, '--work-dir', work_dir]
+    if resume:
+        args.append('--resume')
+    args += ['--cfg-options', *data_options(ann_file)]
+    return run_tool(args, env, SIGKILLED if kill else 0)
+
+
+def _last_checkpoint(work_dir):
+    path = work_dir / 'last_checkpoint'
+    return path.read_text() if path.exists() else None
+
+
+def _temporaries(work_dir):
+    return sorted(p.name for p in work_dir.iterdir() if TMP_MARKER in p.name)
+
+
+def test_killed_runs_resume_to_the_uninterrupted_result(
+        tmp_path, tiny_ann_file, plugin_env, reference_run):
+    work_dir = tmp_path / 'killed'
+
+    # 1. Killed while writing the very first checkpoint: nothing usable.
+    _train(work_dir, tiny_ann_file, plugin_env, 'write:epoch_1.pth',
+           resume=False)
+    assert not (work_dir / 'epoch_1.pth').exists()
+    assert _last_checkpoint(work_dir) is None
+    assert _temporaries(work_dir) == [f'.epoch_1.pth{TMP_MARKER}' +
+                                      _temporaries(work_dir)[0].split(
+                                          TMP_MARKER)[1]]
+
+    # 2. --resume finds nothing, starts afresh; killed mid-epoch 2
+    #    (iteration 4 of 3 per epoch). The half-written file is cleaned.
+    _train(work_dir, tiny_ann_file, plugin_env, 'iter:4')
+    assert _temporaries(work_dir) == []
+    assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_1.pth')
+
+    # 3. Resumed from epoch 1; killed half-way through writing epoch 2.
+    _train(work_dir, tiny_ann_file, plugin_env, 'write:epoch_2.pth')
+    assert not (work_dir / 'epoch_2.pth').exists()
+    assert len(_temporaries(work_dir)) == 1
+    assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_1.pth')
+
+    # 4. Resumed from epoch 1; killed while `last_checkpoint` is replaced:
+    #    epoch_2.pth is complete but not yet named; epoch_1.pth, which it
+    #    still names, was not pruned yet (max_keep_ckpts=1).
+    _train(work_dir, tiny_ann_file, plugin_env, 'write:last_checkpoint')
+    assert safe_torch_load(str(work_dir / 'epoch_2.pth'))['meta'][
+        'epoch'] == 2
+    assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_1.pth')
+    assert (work_dir / 'epoch_1.pth').exists()
+
+    # 5. Resumed from epoch 1 again, runs to the end.
+    out = _train(work_dir, tiny_ann_file, plugin_env)
+    assert 'resumed epoch: 1' in out
+    assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_3.pth')
+    assert not (work_dir / 'epoch_1.pth').exists()  # pruned at last
+    assert _temporaries(work_dir) == []
+
+    assert_same_state(
+        load_state(work_dir / 'epoch_3.pth'),
+        load_state(reference_run / 'epoch_3.pth'))
+    # the repeated epochs logged the same losses as the reference
+    assert train_losses(work_dir) == train_losses(reference_run)
