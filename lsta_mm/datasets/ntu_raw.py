@@ -27,11 +27,9 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .validation import person_activity
-
 __all__ = [
     'NTU_NUM_JOINTS', 'NTUParseError', 'dump_ntu_skeleton',
-    'load_ntu_skeleton', 'parse_ntu_name'
+    'load_ntu_skeleton', 'parse_ntu_name', 'person_activity'
 ]
 
 NTU_NUM_JOINTS = 25
@@ -70,6 +68,22 @@ def parse_ntu_name(name: str) -> Dict[str, int]:
         subject=subject,
         replication=replication,
         action=action)
+
+
+def person_activity(keypoint: np.ndarray, coord_dims: int) -> np.ndarray:
+    """Activity per person ``(M,)``: summed std of present coordinates.
+
+    The usual "most active body" criterion of NTU preprocessing: persons
+    with larger motion over the frames they appear in rank first.
+    """
+    coords = keypoint[..., :coord_dims].astype(np.float64)  # (M, T, V, cd)
+    present = np.any(coords != 0, axis=(2, 3))  # (M, T)
+    flat = coords.reshape(coords.shape[0], -1, coord_dims)  # (M, T*V, cd)
+    mask = np.repeat(present, coords.shape[2], axis=1)[..., None]
+    count = np.maximum(mask.sum(1), 1)  # (M, 1)
+    mean = (flat * mask).sum(1) / count  # (M, cd)
+    sd = np.sqrt((((flat - mean[:, None]) * mask)**2).sum(1) / count)
+    return sd.sum(-1)
 
 
 def _walk(lines: List[bytes], path: str):

@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from lsta_mm.utils.topology import get_topology
+from .ntu_raw import person_activity  # noqa: F401  (re-exported)
 from .transforms.skeleton_streams import default_coord_dims
 
 __all__ = [
@@ -171,22 +172,6 @@ def check_sample(anno,
             return (f'label {int(label)} is outside [0, {num_classes}) '
                     f'(num_classes={num_classes})')
     return None
-
-
-def person_activity(keypoint: np.ndarray, coord_dims: int) -> np.ndarray:
-    """Activity per person ``(M,)``: summed std of present coordinates.
-
-    The usual "most active body" criterion of NTU preprocessing: persons
-    with larger motion over the frames they appear in rank first.
-    """
-    coords = keypoint[..., :coord_dims].astype(np.float64)  # (M, T, V, cd)
-    present = np.any(coords != 0, axis=(2, 3))  # (M, T)
-    flat = coords.reshape(coords.shape[0], -1, coord_dims)  # (M, T*V, cd)
-    mask = np.repeat(present, coords.shape[2], axis=1)[..., None]
-    count = np.maximum(mask.sum(1), 1)  # (M, 1)
-    mean = (flat * mask).sum(1) / count  # (M, cd)
-    sd = np.sqrt((((flat - mean[:, None]) * mask)**2).sum(1) / count)
-    return sd.sum(-1)
 
 
 def validate_annotations(data,
