@@ -1,9 +1,15 @@
-"""High-level Python API: inference on one skeleton sequence, Figure 3."""
+"""High-level Python API: inference on one skeleton sequence, the paper's
+Figure 3 (joint and frame importance) and training curves."""
+from .curves import load_scalars, plot_training_curves
 from .inference import (inference_skeleton_array, init_recognizer,
                         load_skeleton_input, make_skeleton_sample,
                         recognize_skeleton, top_k_labels)
+from .visualization import (draw_frame_importance, draw_joint_importance,
+                            feature_importance)
 
 __all__ = [
-    'inference_skeleton_array', 'init_recognizer', 'load_skeleton_input',
-    'make_skeleton_sample', 'recognize_skeleton', 'top_k_labels'
+    'draw_frame_importance', 'draw_joint_importance', 'feature_importance',
+    'inference_skeleton_array', 'init_recognizer', 'load_scalars',
+    'load_skeleton_input', 'make_skeleton_sample', 'plot_training_curves',
+    'recognize_skeleton', 'top_k_labels'
 ]
