@@ -23,8 +23,8 @@ from typing import List, Union
 from mmengine.fileio import LocalBackend, register_backend
 
 __all__ = [
-    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'TMP_MARKER',
-    'atomic_write_bytes', 'atomic_write_text', 'remove_stale_temporaries'
+    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'TMP_MARKER', 'atomic_write_bytes',
+    'atomic_write_text', 'remove_stale_temporaries'
 ]
 
 #: Name under which :class:`AtomicLocalBackend` is registered in mmengine's

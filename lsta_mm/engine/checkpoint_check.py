@@ -49,7 +49,7 @@ def _state_dict_of(checkpoint) -> Mapping:
 
 def compare_state_dicts(model_state: Mapping,
                         ckpt_state: Mapping,
-                        allow_mismatch: Sequence[str] = ()
+                        allow_mismatch: Sequence[str] = (),
                         ) -> StateDictMismatch:
     """Compare key sets and tensor shapes.
 
@@ -75,8 +75,7 @@ def compare_state_dicts(model_state: Mapping,
     for key, value in model_state.items():
         if key in ckpt and checked(key) and hasattr(ckpt[key], 'shape'):
             if tuple(ckpt[key].shape) != tuple(value.shape):
-                shape.append(
-                    (key, tuple(ckpt[key].shape), tuple(value.shape)))
+                shape.append((key, tuple(ckpt[key].shape), tuple(value.shape)))
     return StateDictMismatch(missing, unexpected, shape)
 
 
@@ -161,16 +160,17 @@ def check_fits(model,
     if is_model_wrapper(model):
         model = model.module
     mismatch = compare_state_dicts(model.state_dict(),
-                                   _state_dict_of(checkpoint),
-                                   allow_mismatch)
+                                   _state_dict_of(checkpoint), allow_mismatch)
     if mismatch:
         raise CheckpointMismatchError(
-            describe_mismatch(mismatch, filename, type(model).__name__))
+            describe_mismatch(mismatch, filename,
+                              type(model).__name__))
 
 
 def verify_checkpoint_file(model,
                            filename: str,
-                           allow_mismatch: Sequence[str] = ()) -> Dict:
+                           allow_mismatch: Sequence[str] = (),
+                           ) -> Dict:
     """Load ``filename`` (safely) and :func:`check_fits` it; no hook runs.
 
     Used by ``tools/train.py`` and ``tools/test.py`` before any data is

@@ -67,7 +67,8 @@ def resume_target(cfg) -> Optional[str]:
 
 def preflight_checkpoint(runner,
                          filename: str,
-                         allow_mismatch: Sequence[str] = ()) -> None:
+                         allow_mismatch: Sequence[str] = (),
+                         ) -> None:
     """Fail fast on a missing, truncated, unsafe or misfitting checkpoint.
 
     Loads ``filename`` with lsta_mm's safe loader and compares it with
@@ -87,8 +88,7 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
                  'UnsafePickleError'):
         error = getattr(datasets, name, None)
         if error is None:
-            error = getattr(getattr(datasets, 'safe_pickle', None), name,
-                            None)
+            error = getattr(getattr(datasets, 'safe_pickle', None), name, None)
         if isinstance(error, type):
             errors.append(error)
     return tuple(errors)

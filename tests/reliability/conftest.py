@@ -1,119 +1,38 @@
-"""Fixtures of the reliability tests: tool runs in subprocesses.
-
-The runs use ``tests/fixtures/configs/tiny_gcn_reliable.py`` (dropout and
-random frame sampling on, seed 7, deterministic=True, 3 epochs of 3
-iterations) and the test-only hooks of ``tests/fixtures/plugins``.
-"""
-import json
+"""Fixtures of the reliability tests (helpers: reliability_utils.py)."""
 import os
-import os.path as osp
-import socket
-import subprocess
-import sys
 
 import pytest
-import torch
-
-from lsta_mm.compat import safe_torch_load
-
-PYTHON = sys.executable
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = osp.join(REPO_ROOT, 'tests', 'fixtures', 'configs')
-PLUGINS = osp.join(REPO_ROOT, 'tests', 'fixtures', 'plugins')
-RELIABLE = osp.join(CONFIGS, 'tiny_gcn_reliable.py')
+from reliability_utils import (PLUGINS, PYTHON, RELIABLE, REPO_ROOT,
+                               data_options, run_tool)
 
 
-def data_options(ann_file):
-    """--cfg-options entries pointing every loader at ``ann_file``."""
-    return [
-        f'{loader}.dataset.ann_file={ann_file}'
-        for loader in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader')
-    ]
-
-
-def run_tool(args, env, returncode=0, timeout=240):
-    """Run ``args`` in the repository root; check the exit status."""
-    result = subprocess.run(
-        [str(a) for a in args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout)
-    output = result.stdout + result.stderr
-    assert result.returncode == returncode, (
-        f'{" ".join(map(str, args))} exited {result.returncode}, expected '
-        f'{returncode}:\n{output[-4000:]}')
-    return output
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def train_losses(work_dir):
-    """Training losses logged by every run in ``work_dir``, by iteration.
-
-    A resumed run logs the iterations it repeats again; the later entry
-    wins, as for the weights.
-    """
-    losses = {}
-    for stamp in sorted(os.listdir(work_dir)):
-        scalars = osp.join(work_dir, stamp, 'vis_data', 'scalars.json')
-        if not osp.isfile(scalars):
-            continue
-        with open(scalars) as handle:
-            for line in handle:
-                record = json.loads(line)
-                if 'loss' in record:
-                    losses[record['iter']] = record['loss']
-    return losses
-
-
-def load_state(path):
-    """``state_dict`` and optimizer momentum buffers of a checkpoint."""
-    ckpt = safe_torch_load(str(path))
-    state = dict(ckpt['state_dict'])
-    for index, param_state in ckpt['optimizer']['state'].items():
-        for name, value in param_state.items():
-            if torch.is_tensor(value):
-                state[f'optimizer.{index}.{name}'] = value
-    return state
-
-
-def assert_same_state(actual, expected, atol=0.0):
-    assert list(actual) == list(expected)
-    for key, value in expected.items():
-        if atol == 0.0:
-            assert torch.equal(actual[key], value), key
-        else:
-            torch.testing.assert_close(
-                actual[key].double(), value.double(), atol=atol, rtol=0,
-                msg=key)
+def _plugin_env():
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', '1')
+    env['PYTHONPATH'] = os.pathsep.join(
+        [PLUGINS, REPO_ROOT, env.get('PYTHONPATH', '')])
+    env.pop('LSTA_TEST_KILL', None)
+    return env
 
 
 @pytest.fixture
-def plugin_env(tool_env):
-    """``tool_env`` that can import the test-only hooks."""
-    env = dict(tool_env)
-    env['PYTHONPATH'] = PLUGINS + os.pathsep + env['PYTHONPATH']
-    env.pop('LSTA_TEST_KILL', None)
-    return env
+def plugin_env():
+    """Environment for tool subprocesses that can import the test-only
+    hooks of tests/fixtures/plugins (``tool_env`` plus that folder)."""
+    return _plugin_env()
+
+
+@pytest.fixture(scope='module')
+def plugin_env_module():
+    return _plugin_env()
 
 
 @pytest.fixture(scope='session')
 def reference_run(tmp_path_factory, tiny_ann_file):
     """One uninterrupted run of the reliable config: its work_dir."""
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    env['PYTHONPATH'] = os.pathsep.join(
-        [PLUGINS, REPO_ROOT, env.get('PYTHONPATH', '')])
-    env.pop('LSTA_TEST_KILL', None)
     work_dir = tmp_path_factory.mktemp('reference')
     run_tool([
         PYTHON, 'tools/train.py', RELIABLE, '--work-dir', work_dir,
         '--cfg-options', *data_options(tiny_ann_file)
-    ], env)
+    ], _plugin_env())
     return work_dir

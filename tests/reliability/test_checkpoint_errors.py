@@ -9,8 +9,8 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import CONFIGS, PYTHON, data_options, run_tool
 from mmengine.config import Config
+from reliability_utils import CONFIGS, PYTHON, data_options, run_tool
 
 import lsta_mm  # noqa: F401
 
@@ -33,7 +33,9 @@ def _test_tool(config, checkpoint, ann_file, env, tmp_path):
     out = run_tool([
         PYTHON, 'tools/test.py', config, checkpoint, '--work-dir', tmp_path,
         '--cfg-options', *data_options(ann_file)
-    ], env, returncode=1)
+    ],
+                   env,
+                   returncode=1)
     assert 'Traceback' not in out
     assert 'Epoch(test)' not in out  # refused before any sample was read
     return out
@@ -42,8 +44,8 @@ def _test_tool(config, checkpoint, ann_file, env, tmp_path):
 def test_class_count_mismatch(tiny_checkpoint, tiny_ann_file, tool_env,
                               tmp_path):
     out = _test_tool(
-        osp.join(CONFIGS, 'tiny_gcn_5cls.py'), tiny_checkpoint,
-        tiny_ann_file, tool_env, tmp_path)
+        osp.join(CONFIGS, 'tiny_gcn_5cls.py'), tiny_checkpoint, tiny_ann_file,
+        tool_env, tmp_path)
     assert f'checkpoint {tiny_checkpoint} does not fit' in out
     assert 'cls_head.fc.weight: checkpoint [3, 8], model [5, 8]' in out
     assert 'cls_head.fc.bias: checkpoint [3], model [5]' in out
@@ -95,10 +97,12 @@ def test_train_load_from_refuses_misfit(tiny_checkpoint, tiny_ann_file,
                                         tool_env, tmp_path):
     out = run_tool([
         PYTHON, 'tools/train.py',
-        osp.join(CONFIGS, 'tiny_gcn_5cls.py'), '--work-dir', tmp_path,
-        '--cfg-options', *data_options(tiny_ann_file),
-        f'load_from={tiny_checkpoint}'
-    ], tool_env, returncode=1)
+        osp.join(CONFIGS,
+                 'tiny_gcn_5cls.py'), '--work-dir', tmp_path, '--cfg-options',
+        *data_options(tiny_ann_file), f'load_from={tiny_checkpoint}'
+    ],
+                   tool_env,
+                   returncode=1)
     assert 'cls_head.fc.weight: checkpoint [3, 8], model [5, 8]' in out
     assert 'Traceback' not in out
     assert not (tmp_path / 'epoch_1.pth').exists()

@@ -1,11 +1,12 @@
 """randomness=dict(seed=S, deterministic=True): two CPU runs are identical.
 """
-from conftest import (PYTHON, RELIABLE, assert_same_state, data_options,
-                      load_state, run_tool, train_losses)
+from reliability_utils import (PYTHON, RELIABLE, assert_same_state,
+                               data_options, load_state, run_tool,
+                               train_losses)
 
 
-def test_two_runs_give_identical_losses_and_weights(
-        tmp_path, tiny_ann_file, plugin_env, reference_run):
+def test_two_runs_give_identical_losses_and_weights(tmp_path, tiny_ann_file,
+                                                    plugin_env, reference_run):
     work_dir = tmp_path / 'again'
     run_tool([
         PYTHON, 'tools/train.py', RELIABLE, '--work-dir', work_dir,
@@ -20,8 +21,8 @@ def test_two_runs_give_identical_losses_and_weights(
         load_state(reference_run / 'epoch_3.pth'))
 
 
-def test_another_seed_gives_other_weights(tmp_path, tiny_ann_file,
-                                          plugin_env, reference_run):
+def test_another_seed_gives_other_weights(tmp_path, tiny_ann_file, plugin_env,
+                                          reference_run):
     """The comparison above can fail: the seed does reach the run."""
     work_dir = tmp_path / 'seed8'
     run_tool([

@@ -6,10 +6,10 @@ each kill. The final checkpoint must equal the uninterrupted run's
 (``reference_run``): same seed, deterministic=True, dropout and random
 frame sampling on, ``max_keep_ckpts=1``.
 """
-import os
 
-from conftest import (PYTHON, RELIABLE, assert_same_state, data_options,
-                      load_state, run_tool, train_losses)
+from reliability_utils import (PYTHON, RELIABLE, assert_same_state,
+                               data_options, load_state, run_tool,
+                               train_losses)
 
 from lsta_mm.compat import safe_torch_load
 from lsta_mm.engine.atomic_io import TMP_MARKER
@@ -42,13 +42,14 @@ def test_killed_runs_resume_to_the_uninterrupted_result(
     work_dir = tmp_path / 'killed'
 
     # 1. Killed while writing the very first checkpoint: nothing usable.
-    _train(work_dir, tiny_ann_file, plugin_env, 'write:epoch_1.pth',
-           resume=False)
+    _train(
+        work_dir, tiny_ann_file, plugin_env, 'write:epoch_1.pth', resume=False)
     assert not (work_dir / 'epoch_1.pth').exists()
     assert _last_checkpoint(work_dir) is None
-    assert _temporaries(work_dir) == [f'.epoch_1.pth{TMP_MARKER}' +
-                                      _temporaries(work_dir)[0].split(
-                                          TMP_MARKER)[1]]
+    assert _temporaries(work_dir) == [
+        f'.epoch_1.pth{TMP_MARKER}' +
+        _temporaries(work_dir)[0].split(TMP_MARKER)[1]
+    ]
 
     # 2. --resume finds nothing, starts afresh; killed mid-epoch 2
     #    (iteration 4 of 3 per epoch). The half-written file is cleaned.
@@ -66,8 +67,7 @@ def test_killed_runs_resume_to_the_uninterrupted_result(
     #    epoch_2.pth is complete but not yet named; epoch_1.pth, which it
     #    still names, was not pruned yet (max_keep_ckpts=1).
     _train(work_dir, tiny_ann_file, plugin_env, 'write:last_checkpoint')
-    assert safe_torch_load(str(work_dir / 'epoch_2.pth'))['meta'][
-        'epoch'] == 2
+    assert safe_torch_load(str(work_dir / 'epoch_2.pth'))['meta']['epoch'] == 2
     assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_1.pth')
     assert (work_dir / 'epoch_1.pth').exists()
 

@@ -36,7 +36,10 @@ class AtomicCheckpointHook(CheckpointHook):
     complete checkpoint, or none.
     """
 
-    def __init__(self, *args, backend_args=None, file_client_args=None,
+    def __init__(self,
+                 *args,
+                 backend_args=None,
+                 file_client_args=None,
                  **kwargs):
         if backend_args is None and file_client_args is None:
             backend_args = dict(backend=ATOMIC_BACKEND)
