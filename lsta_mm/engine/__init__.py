@@ -4,11 +4,12 @@ from .atomic_io import (ATOMIC_BACKEND, AtomicLocalBackend, atomic_write_bytes,
                         atomic_write_text)
 from .checkpoint_check import (CheckpointMismatchError, check_fits,
                                compare_state_dicts, verify_checkpoint_file)
-from .hooks import AtomicCheckpointHook, EpochSeedHook, StrictLoadHook
+from .hooks import (AtomicCheckpointHook, EpochSeedHook, ResidentMemoryHook,
+                    StrictLoadHook)
 
 __all__ = [
     'ATOMIC_BACKEND', 'AtomicCheckpointHook', 'AtomicLocalBackend',
-    'CheckpointMismatchError', 'EpochSeedHook', 'StrictLoadHook',
-    'atomic_write_bytes', 'atomic_write_text', 'check_fits',
+    'CheckpointMismatchError', 'EpochSeedHook', 'ResidentMemoryHook',
+    'StrictLoadHook', 'atomic_write_bytes', 'atomic_write_text', 'check_fits',
     'compare_state_dicts', 'verify_checkpoint_file'
 ]

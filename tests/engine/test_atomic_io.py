@@ -39,9 +39,11 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
             self.handle.write(data[:3])
             raise _Crash()
 
-    monkeypatch.setattr(atomic_io, 'open',
-                        lambda p, mode: Failing(open(p, mode)),
-                        raising=False)
+    monkeypatch.setattr(
+        atomic_io,
+        'open',
+        lambda p, mode: Failing(open(p, mode)),
+        raising=False)
     with pytest.raises(_Crash):
         atomic_write_text(path, 'epoch_2.pth')
     assert path.read_text() == 'epoch_1.pth'

@@ -27,7 +27,11 @@ class _FakeRunner:
         self.message_hub = MessageHub.get_instance('lsta_test_hooks')
         self.seen_at_save = []
 
-    def save_checkpoint(self, out_dir, filename, *args, backend_args=None,
+    def save_checkpoint(self,
+                        out_dir,
+                        filename,
+                        *args,
+                        backend_args=None,
                         **kwargs):
         # what exists while the new checkpoint is being written
         last = osp.join(self.work_dir, 'last_checkpoint')
@@ -80,8 +84,7 @@ def test_epoch_seed_makes_state_independent_of_history():
         random.random()
         runner.epoch = 3
         hook.before_train_epoch(runner)
-        draws.append((np.random.rand(), torch.rand(1).item(),
-                      random.random()))
+        draws.append((np.random.rand(), torch.rand(1).item(), random.random()))
     assert draws[0] == draws[1]
     runner.epoch = 4
     hook.before_train_epoch(runner)
@@ -96,10 +99,12 @@ def test_compare_state_dicts_finds_every_kind_of_misfit():
     assert mismatch.missing == ['b.bias']
     assert mismatch.unexpected == ['c.weight']
     assert mismatch.shape == [('a.weight', (5, 2), (3, 2))]
-    assert not compare_state_dicts(model, ckpt, allow_mismatch=('^a', 'b',
-                                                                'c'))
-    assert not compare_state_dicts(model, {f'module.{k}': v
-                                           for k, v in model.items()})
+    assert not compare_state_dicts(
+        model, ckpt, allow_mismatch=('^a', 'b', 'c'))
+    assert not compare_state_dicts(model, {
+        f'module.{k}': v
+        for k, v in model.items()
+    })
 
 
 @pytest.fixture
@@ -121,15 +126,15 @@ def _five_class_checkpoint(cfg, path):
     return model
 
 
-def test_strict_load_hook_refuses_and_allows_on_request(tiny_cfg,
-                                                        tmp_path):
+def test_strict_load_hook_refuses_and_allows_on_request(tiny_cfg, tmp_path):
     cfg = tiny_cfg
     path = tmp_path / 'five.pth'
     five = _five_class_checkpoint(cfg, path)
     runner = Runner.from_cfg(cfg)
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'cls_head\.fc\.weight: checkpoint \[5, 8\], '
-                       r'model \[3, 8\]'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'cls_head\.fc\.weight: checkpoint \[5, 8\], '
+            r'model \[3, 8\]'):
         runner.load_checkpoint(str(path))
 
     cfg.default_hooks.strict_load.allow_mismatch = [r'^cls_head\.']

@@ -2,8 +2,10 @@
 epoch-level seeding, memory monitoring)."""
 from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .epoch_seed_hook import EpochSeedHook, epoch_seed
+from .memory_hook import ResidentMemoryHook, resident_bytes
 from .strict_load_hook import StrictLoadHook
 
 __all__ = [
-    'AtomicCheckpointHook', 'EpochSeedHook', 'StrictLoadHook', 'epoch_seed'
+    'AtomicCheckpointHook', 'EpochSeedHook', 'ResidentMemoryHook',
+    'StrictLoadHook', 'epoch_seed', 'resident_bytes'
 ]
