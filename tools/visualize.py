@@ -14,7 +14,8 @@ Examples:
     python tools/visualize.py configs/lsta_ntu60_xsub_joint.py CKPT \\
         data/skeleton/ntu60_3d.pkl --sample S001C001P001R001A023 \\
         --out-dir vis/
-    python tools/visualize.py CONFIG CKPT seq.skeleton --layer backbone.blocks.1
+    python tools/visualize.py CONFIG CKPT seq.skeleton --importance cam
+    python tools/visualize.py CONFIG CKPT seq.npy --layer backbone.blocks.1
 """
 import _bootstrap  # noqa: F401,I001  (must precede torch: malloc, sys.path)
 import argparse

@@ -42,7 +42,8 @@ def tiny_config(num_classes=60, clip_len=16):
                     type='GCNHead', num_classes=num_classes,
                     in_channels=8)),
             test_dataloader=dict(
-                dataset=dict(type='PoseDataset', ann_file='', pipeline=pipeline))))
+                dataset=dict(
+                    type='PoseDataset', ann_file='', pipeline=pipeline))))
 
 
 def body(rng, frames, shift):

@@ -80,9 +80,10 @@ def _dump_scores(path):
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory, tiny_ann_file):
     """Random stream checkpoints, separate dumps (in-process Runner)."""
-    import lsta_mm  # noqa: F401
     from mmaction.utils import register_all_modules
     from mmengine.runner import Runner, save_checkpoint
+
+    import lsta_mm  # noqa: F401
     from lsta_mm.registry import MODELS
     register_all_modules()
     root = tmp_path_factory.mktemp('fusion')
@@ -150,7 +151,8 @@ def test_fusion_equals_weighted_sum_by_hand(setup, monkeypatch, capsys):
     report = osp.join(
         osp.dirname(mmaction.__file__), '.mim', 'tools', 'analysis_tools',
         'report_accuracy.py')
-    code, out = _run_script(report, ['--preds', out_pkl, '--coefficients', '1'],
+    code, out = _run_script(report,
+                            ['--preds', out_pkl, '--coefficients', '1'],
                             monkeypatch, capsys)
     assert f'Top 1 Accuracy: {top1:.04f}' in out
 

@@ -211,8 +211,9 @@ def test_bad_specs_and_training_are_refused(checkpoints, tmp_path):
 
 def test_work_dir_checkpoint_resolves_to_last_checkpoint(
         checkpoints, tmp_path):
-    from lsta_mm.models.recognizers import resolve_checkpoint
     import shutil
+
+    from lsta_mm.models.recognizers import resolve_checkpoint
     shutil.copy(checkpoints['joint'], tmp_path / 'epoch_3.pth')
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_3.pth'))
     assert resolve_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_3.pth')

@@ -5,7 +5,7 @@ import torch
 
 from lsta_mm.datasets.transforms.padding import replay_indices
 from lsta_mm.datasets.transforms.skeleton_streams import (joint_to_bone,
-                                                         to_motion)
+                                                          to_motion)
 from lsta_mm.models.recognizers.stream_ops import (derive_stream,
                                                    next_frame_index)
 from lsta_mm.utils.topology import get_topology

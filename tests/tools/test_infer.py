@@ -1,0 +1,117 @@
+"""tools/infer.py: top-5 class names, JSON, same answer for every format."""
+import json
+import os.path as osp
+import runpy
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+PYTHON = sys.executable
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+RUNTIME = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')
+INFER = osp.join(REPO_ROOT, 'tools', 'infer.py')
+NAME = 'S002C001P004R002A023'
+
+CONFIG = f'''
+_base_ = [{RUNTIME!r}]
+model = dict(
+    type='RecognizerGCN',
+    backbone=dict(type='LSTANet', graph_cfg=dict(layout='nturgb+d'),
+                  stage_channels=(12, 24), stage_strides=(1, 2)),
+    cls_head=dict(type='GCNHead', num_classes=60, in_channels=24))
+test_pipeline = [
+    dict(type='SkeletonStream', layout='nturgb+d', stream='joint',
+         clip_len=16, test_mode=True),
+    dict(type='PackActionInputs')]
+test_dataloader = dict(dataset=dict(type='PoseDataset', ann_file='',
+                                    pipeline=test_pipeline))
+'''
+
+
+def run_tool(path, args, monkeypatch, capsys):
+    monkeypatch.setenv('LSTA_MALLOC_TUNING', '0')  # no re-exec of pytest
+    monkeypatch.setattr(sys, 'argv', [path] + list(args))
+    monkeypatch.syspath_prepend(osp.dirname(path))
+    code = 0
+    try:
+        runpy.run_path(path, run_name='__main__')
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.fixture(scope='module')
+def files(tmp_path_factory):
+    from mmaction.utils import register_all_modules
+    from mmengine.runner import save_checkpoint
+
+    from lsta_mm.apis import init_recognizer
+    from lsta_mm.datasets.ntu_raw import dump_ntu_skeleton
+    register_all_modules()
+    root = tmp_path_factory.mktemp('infer_tool')
+    config = root / 'tiny.py'
+    config.write_text(CONFIG)
+    torch.manual_seed(1)
+    model = init_recognizer(str(config), None, device='cpu')
+    ckpt = str(root / 'tiny.pth')
+    save_checkpoint({'state_dict': model.state_dict()}, ckpt)
+    rng = np.random.default_rng(3)
+    base = np.stack([
+        rng.uniform(-0.2, 0.2, 25),
+        rng.uniform(-0.8, 0.8, 25),
+        rng.uniform(2.8, 3.2, 25)
+    ], -1)
+    motion = 0.05 * np.sin(np.arange(13) / 2)[:, None, None]
+    keypoint = (base[None, None] + motion * rng.normal(size=(1, 1, 25, 3)))
+    dump_ntu_skeleton(str(root / f'{NAME}.skeleton'), keypoint)
+    return str(config), ckpt, root
+
+
+def test_infer_prints_top5_and_writes_json(files, monkeypatch, capsys):
+    from lsta_mm.apis import (init_recognizer, load_skeleton_input,
+                              recognize_skeleton)
+    config, ckpt, root = files
+    skeleton = str(root / f'{NAME}.skeleton')
+    out_json = str(root / 'pred.json')
+    code, out = run_tool(INFER, [config, ckpt, skeleton, '--out-json',
+                                 out_json], monkeypatch, capsys)
+    assert code == 0, out
+    with open(out_json) as handle:
+        record = json.load(handle)
+    assert record['frame_dir'] == NAME and record['gt_label'] == 22
+    assert record['label_map'] == 'ntu60'
+    assert [p['rank'] for p in record['predictions']] == [1, 2, 3, 4, 5]
+    for p in record['predictions']:
+        assert f'{p["rank"]}. {p["label"]}' in out
+    np.testing.assert_allclose(sum(record['scores']), 1.0, rtol=1e-5)
+    # the CLI gives the API's answer; .npy of the same sequence agrees
+    seq = load_skeleton_input(skeleton)['keypoint']
+    np.save(root / 'seq.npy', seq[0])  # (T, V, C): one person
+    model = init_recognizer(config, ckpt, device='cpu')
+    api = recognize_skeleton(model, seq)
+    assert [(p['label'], pytest.approx(p['score'], abs=1e-7))
+            for p in record['predictions']] == api
+    code, out_npy = run_tool(INFER, [config, ckpt, str(root / 'seq.npy')],
+                             monkeypatch, capsys)
+    assert code == 0
+    assert out_npy.splitlines()[-5:] == out.splitlines()[-6:-1]
+
+
+def test_infer_refuses_bad_input_with_one_message(files, monkeypatch, capsys,
+                                                  tmp_path):
+    config, ckpt, root = files
+    np.save(tmp_path / 'bad.npy', np.zeros((5, 25)))
+    code, _ = run_tool(INFER, [config, ckpt, str(tmp_path / 'bad.npy')],
+                       monkeypatch, capsys)
+    assert 'bad.npy: keypoint has shape (5, 25)' in str(code)
+    code, _ = run_tool(INFER, [
+        config, ckpt, str(root / f'{NAME}.skeleton'), '--label-map', 'ntu120'
+    ], monkeypatch, capsys)
+    assert 'label map has 120 names but the model scores 60' in str(code)
+    code, _ = run_tool(INFER, [config, str(tmp_path / 'none.pth'),
+                               str(tmp_path / 'bad.npy')], monkeypatch,
+                       capsys)
+    assert 'does not exist' in str(code)
