@@ -1,0 +1,4 @@
+"""Backbones of lsta_mm."""
+from .lsta import LSTANet
+
+__all__ = ['LSTANet']

@@ -1,0 +1,135 @@
+"""LSTANet: the LSTA-Net backbone (paper section 2 and Fig. 1(a), 3.2).
+
+A data norm over persons, joints and coordinates, then a stage plan of
+LSTA blocks (72/144/288 channels, temporal strides 1/2/2 in the paper).
+The output keeps persons, frames and joints apart, ready for mmaction2's
+``GCNHead`` (global average pool over T and V, mean over persons).
+"""
+from typing import Sequence
+
+import torch
+import torch.nn as nn
+from mmaction.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.model import BaseModule, ModuleList
+
+from lsta_mm.registry import MODELS
+from lsta_mm.utils.topology import get_topology
+from ..modules.lsta_block import NUM_TEMPORAL_MODULES, LSTABlock
+
+__all__ = ['LSTANet', 'DEFAULT_STAGE_CHANNELS', 'DEFAULT_STAGE_STRIDES']
+
+#: Output channels of the three LSTA blocks (section 3.2).
+DEFAULT_STAGE_CHANNELS = (72, 144, 288)
+#: Temporal strides of the three blocks (MS-G3D's factorised path).
+DEFAULT_STAGE_STRIDES = (1, 2, 2)
+
+
+@MODELS.register_module()
+class LSTANet(BaseModule):
+    """Long short-term spatio-temporal aggregation network (backbone).
+
+    Paper: section 2, Fig. 1(a); network details in section 3.2.
+
+    Args:
+        graph_cfg (dict): ``dict(layout=...)`` with ``'nturgb+d'``,
+            ``'openpose'``, ``'coco'`` or a dict with ``num_node``,
+            ``inward`` and ``center``.
+        in_channels (int): Coordinates per joint C (3 for NTU x/y/z, 3 for
+            Kinetics x/y/score). Defaults to 3.
+        num_person (int): M, persons per sample; the data norm has one
+            statistic per person, joint and coordinate. Defaults to 2.
+        stage_channels (tuple[int]): Output channels of each LSTA block.
+            Defaults to (72, 144, 288).
+        stage_strides (tuple[int]): Temporal stride of each LSTA block.
+            Defaults to (1, 2, 2).
+        spatial_cfg (dict, optional): Spatial module of every block.
+            Defaults to None, meaning ``dict(type='MSDA')`` (K = 8).
+        temporal_cfg (dict, optional): Temporal module of every block.
+            Defaults to None, meaning ``dict(type='ATPA')`` (S = 6, MAM with
+            eta = 5, dilations 1-3, max pooling).
+        num_temporal_modules (int): Temporal modules per block.
+            Defaults to 3.
+        init_cfg (dict or list[dict], optional): Initialisation config.
+            Defaults to Kaiming (fan-out) for convs and 1 for norm weights.
+
+    Shape:
+        x: (N, M, T, V, C) -> (N, M, C_out, T_out, V) with
+        ``C_out = stage_channels[-1]`` and ``T_out`` = T divided (rounding
+        up) by each stride in turn.
+    """
+
+    def __init__(self,
+                 graph_cfg: ConfigType,
+                 in_channels: int = 3,
+                 num_person: int = 2,
+                 stage_channels: Sequence[int] = DEFAULT_STAGE_CHANNELS,
+                 stage_strides: Sequence[int] = DEFAULT_STAGE_STRIDES,
+                 spatial_cfg: OptConfigType = None,
+                 temporal_cfg: OptConfigType = None,
+                 num_temporal_modules: int = NUM_TEMPORAL_MODULES,
+                 init_cfg: OptMultiConfig = None) -> None:
+        if init_cfg is None:
+            init_cfg = [
+                dict(type='Kaiming', layer='Conv2d', mode='fan_out'),
+                dict(type='Constant', layer='BatchNorm2d', val=1)
+            ]
+        super().__init__(init_cfg=init_cfg)
+        stage_channels = tuple(stage_channels)
+        stage_strides = tuple(stage_strides)
+        if len(stage_channels) != len(stage_strides) or not stage_channels:
+            raise ValueError(
+                f'LSTANet: stage_channels {stage_channels} and '
+                f'stage_strides {stage_strides} must be non-empty and of '
+                f'equal length (one entry per LSTA block)')
+        if 'layout' not in graph_cfg:
+            raise ValueError(f'LSTANet: graph_cfg needs a layout, got '
+                             f'{dict(graph_cfg)}')
+        self.in_channels = in_channels
+        self.num_person = num_person
+        self.num_node = get_topology(graph_cfg['layout']).num_node
+        self.stage_channels = stage_channels
+        self.stage_strides = stage_strides
+
+        self.data_bn = nn.BatchNorm1d(num_person * self.num_node *
+                                      in_channels)
+        blocks = []
+        channels = in_channels
+        for out_channels, stride in zip(stage_channels, stage_strides):
+            blocks.append(
+                LSTABlock(
+                    channels,
+                    out_channels,
+                    graph_cfg=graph_cfg,
+                    stride=stride,
+                    spatial_cfg=spatial_cfg,
+                    temporal_cfg=temporal_cfg,
+                    num_temporal_modules=num_temporal_modules))
+            channels = out_channels
+        self.blocks = ModuleList(blocks)
+        self.out_channels = channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalise the input, then run the LSTA blocks.
+
+        Args:
+            x (torch.Tensor): ``(N, M, T, V, C)`` skeleton sequences.
+
+        Returns:
+            torch.Tensor: ``(N, M, C_out, T_out, V)``.
+        """
+        expected = (self.num_person, self.num_node, self.in_channels)
+        if x.dim() != 5 or (x.shape[1], x.shape[3], x.shape[4]) != expected:
+            raise ValueError(
+                f'LSTANet: expected input (N, M={self.num_person}, T, '
+                f'V={self.num_node}, C={self.in_channels}), got '
+                f'{tuple(x.shape)}')
+        n, m, t, v, c = x.shape
+        x = x.permute(0, 1, 3, 4, 2)  # (N, M, V, C, T)
+        x = x.reshape(n, m * v * c, t)  # (N, M*V*C, T)
+        x = self.data_bn(x)
+        x = x.view(n, m, v, c, t)  # (N, M, V, C, T)
+        x = x.permute(0, 1, 3, 4, 2)  # (N, M, C, T, V)
+        x = x.reshape(n * m, c, t, v)  # (N*M, C, T, V)
+        for block in self.blocks:
+            x = block(x)  # (N*M, C', T', V)
+        return x.reshape((n, m) + x.shape[1:])  # (N, M, C_out, T_out, V)

@@ -1,0 +1,224 @@
+"""TPA and ATPA: (attention-enhanced) temporal pyramid aggregation.
+
+Paper section 2.2.1, Eq. (4)-(5) (TPA) and section 2.2 / Fig. 1(c) (ATPA =
+TPA followed by the MAM of section 2.2.2).
+"""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmaction.models.utils.gcn_utils import unit_tcn
+from mmaction.utils import OptConfigType, OptMultiConfig
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmengine.model import BaseModule, ModuleList, Sequential
+
+from lsta_mm.registry import MODELS
+from .utils import TemporalAvgPool, split_channels, temporal_shortcut
+
+__all__ = ['TPA', 'ATPA', 'DEFAULT_NUM_FRAGMENTS', 'TEMPORAL_KERNEL_SIZE']
+
+#: S, the number of fragments (Table 6's best).
+DEFAULT_NUM_FRAGMENTS = 6
+#: The "3 x 1 temporal sub-convolution" of Eq. (4).
+TEMPORAL_KERNEL_SIZE = 3
+
+
+@MODELS.register_module()
+class TPA(BaseModule):
+    """Temporal pyramid aggregation.
+
+    Paper: section 2.2.1, Eq. (4)-(5).
+
+    A learned 1x1 transform (conv, norm, activation) embeds the input; its
+    output is split into S fragments of ``alpha = C' / S`` channels. The
+    first fragment goes through a temporal conv, every later fragment
+    through a temporal conv of itself plus the previous fragment's output
+    (Eq. 4), with the dilation rising with the fragment index, so fragment
+    ``s`` sees ``1 + (kernel_size - 1) * sum(dilations[:s])`` frames. The
+    fragment outputs are concatenated (Eq. 5), the residual is added and the
+    activation applied.
+
+    Choices the paper leaves open, made here:
+
+    * Each fragment's conv is mmaction2's ``unit_tcn`` (conv + norm). Eq.
+      (5)'s norm is per channel, so normalising each fragment is the same
+      normalisation of the concatenation; it also feeds a normalised carry
+      into the next fragment.
+    * ``stride > 1``: Eq. (4) needs every fragment at one temporal
+      resolution, so the frames are average-pooled in windows of ``stride``
+      before the transform (and on the residual path). Every frame still
+      contributes, and all convs run on ``ceil(T / stride)`` frames.
+    * C' must be divisible by S: the hierarchical sum of Eq. (4) adds
+      fragments of equal width (``alpha = floor(C'/S)`` leaves no room for a
+      remainder).
+
+    Args:
+        in_channels (int): Input channels C.
+        out_channels (int): Output channels C'.
+        stride (int): Temporal stride. Defaults to 1.
+        num_fragments (int): S. Defaults to 6.
+        kernel_size (int): Temporal kernel of each fragment conv.
+            Defaults to 3.
+        dilations (tuple[int], optional): One dilation per fragment.
+            Defaults to None, meaning ``(1, 2, ..., S)``.
+        residual (bool): Whether to add the residual path. Defaults to True.
+        norm_cfg (dict, optional): Norm layer. Defaults to
+            ``dict(type='BN')``.
+        act_cfg (dict, optional): Activation. Defaults to
+            ``dict(type='ReLU', inplace=True)``.
+        init_cfg (dict or list[dict], optional): Initialisation config.
+            Defaults to None.
+
+    Shape:
+        x: (N*M, C, T, V) -> (N*M, C', ceil(T / stride), V)
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int = 1,
+                 num_fragments: int = DEFAULT_NUM_FRAGMENTS,
+                 kernel_size: int = TEMPORAL_KERNEL_SIZE,
+                 dilations: Optional[Sequence[int]] = None,
+                 residual: bool = True,
+                 norm_cfg: OptConfigType = None,
+                 act_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        widths = split_channels(out_channels, num_fragments)
+        if len(set(widths)) != 1:
+            raise ValueError(
+                f'TPA: out_channels ({out_channels}) must be divisible by '
+                f'num_fragments ({num_fragments}); Eq. (4) adds fragments '
+                f'of equal width')
+        if dilations is None:
+            dilations = tuple(range(1, num_fragments + 1))
+        dilations = tuple(dilations)
+        if len(dilations) != num_fragments or min(dilations) < 1:
+            raise ValueError(
+                f'TPA: need one positive dilation per fragment '
+                f'({num_fragments}), got {dilations}')
+        if stride < 1:
+            raise ValueError(f'TPA: stride must be >= 1, got {stride}')
+        norm_cfg = dict(type='BN') if norm_cfg is None else norm_cfg
+        act_cfg = dict(type='ReLU', inplace=True) if act_cfg is None \
+            else act_cfg
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.stride = stride
+        self.num_fragments = num_fragments
+        self.fragment_channels = widths[0]
+        self.dilations = dilations
+
+        self.pool: Optional[nn.Module] = None
+        if stride > 1:
+            self.pool = TemporalAvgPool(stride)
+        self.transform = Sequential(
+            nn.Conv2d(in_channels, out_channels, 1, bias=False),
+            build_norm_layer(norm_cfg, out_channels)[1],
+            build_activation_layer(act_cfg))
+        self.fragments = ModuleList([
+            unit_tcn(
+                self.fragment_channels,
+                self.fragment_channels,
+                kernel_size=kernel_size,
+                dilation=dilation,
+                norm=norm_cfg) for dilation in dilations
+        ])
+        # the input is already pooled, so the shortcut never strides
+        self.residual = temporal_shortcut(
+            in_channels, out_channels, 1, norm_cfg) if residual else None
+        self.act = build_activation_layer(act_cfg)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Run the pyramid.
+
+        Args:
+            x (torch.Tensor): ``(N*M, C, T, V)``.
+
+        Returns:
+            torch.Tensor: ``(N*M, C', ceil(T / stride), V)``.
+        """
+        if self.pool is not None:
+            x = self.pool(x)  # (N*M, C, ceil(T / stride), V)
+        res = None if self.residual is None else self.residual(x)
+        x = self.transform(x)  # (N*M, C', T', V)
+        outs = []
+        carry = None
+        for conv, fragment in zip(self.fragments,
+                                  x.split(self.fragment_channels, dim=1)):
+            carry = conv(fragment if carry is None else fragment + carry)
+            outs.append(carry)  # Eq. (4)
+        out = torch.cat(outs, dim=1)  # (N*M, C', T', V), Eq. (5)
+        if res is not None:
+            out += res
+        return self.act(out)
+
+
+@MODELS.register_module()
+class ATPA(BaseModule):
+    """Attention-enhanced temporal pyramid aggregation: TPA, then MAM.
+
+    Paper: section 2.2, Fig. 1(c); TPA is Eq. (4)-(5), MAM Eq. (6)-(7).
+
+    Args:
+        in_channels (int): Input channels C.
+        out_channels (int): Output channels C'.
+        stride (int): Temporal stride. Defaults to 1.
+        num_fragments (int): S of the TPA. Defaults to 6.
+        kernel_size (int): Temporal kernel of the TPA fragment convs.
+            Defaults to 3.
+        dilations (tuple[int], optional): TPA dilation per fragment.
+            Defaults to None, meaning ``(1, 2, ..., S)``.
+        residual (bool): Whether the TPA has a residual path.
+            Defaults to True.
+        mam_cfg (dict, optional): Config of the attention module.
+            Defaults to None, meaning ``dict(type='MAM')`` (eta 5,
+            dilations 1-3, max pooling).
+        norm_cfg (dict, optional): Norm layer of the TPA. Defaults to
+            ``dict(type='BN')``.
+        act_cfg (dict, optional): Activation of the TPA. Defaults to
+            ``dict(type='ReLU', inplace=True)``.
+        init_cfg (dict or list[dict], optional): Initialisation config.
+            Defaults to None.
+
+    Shape:
+        x: (N*M, C, T, V) -> (N*M, C', ceil(T / stride), V)
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int = 1,
+                 num_fragments: int = DEFAULT_NUM_FRAGMENTS,
+                 kernel_size: int = TEMPORAL_KERNEL_SIZE,
+                 dilations: Optional[Sequence[int]] = None,
+                 residual: bool = True,
+                 mam_cfg: OptConfigType = None,
+                 norm_cfg: OptConfigType = None,
+                 act_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.tpa = TPA(
+            in_channels,
+            out_channels,
+            stride=stride,
+            num_fragments=num_fragments,
+            kernel_size=kernel_size,
+            dilations=dilations,
+            residual=residual,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg)
+        mam_cfg = dict(type='MAM') if mam_cfg is None else mam_cfg
+        self.mam = MODELS.build(mam_cfg, default_args=dict(type='MAM'))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """TPA, then channel re-weighting by MAM.
+
+        Args:
+            x (torch.Tensor): ``(N*M, C, T, V)``.
+
+        Returns:
+            torch.Tensor: ``(N*M, C', ceil(T / stride), V)``.
+        """
+        return self.mam(self.tpa(x))

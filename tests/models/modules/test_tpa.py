@@ -1,0 +1,112 @@
+"""TPA / ATPA (Eq. 4-5) and the MS-TCN baseline: strides, receptive field."""
+import math
+
+import pytest
+import torch
+
+import lsta_mm  # noqa: F401
+from lsta_mm.models.modules import (ATPA, MAM, TPA, ResidualMSTCN,
+                                    TemporalAvgPool, split_channels)
+
+TEMPORAL = [TPA, ATPA, ResidualMSTCN]
+
+
+@pytest.mark.parametrize('module', TEMPORAL)
+@pytest.mark.parametrize('stride', [1, 2, 3])
+@pytest.mark.parametrize('num_frames', [1, 7, 16])
+@pytest.mark.parametrize('in_channels', [6, 12])
+def test_shape_and_stride(module, stride, num_frames, in_channels):
+    layer = module(in_channels, 12, stride=stride)
+    out = layer(torch.randn(2, in_channels, num_frames, 5))
+    assert out.shape == (2, 12, math.ceil(num_frames / stride), 5)
+
+
+@pytest.mark.parametrize('module', TEMPORAL)
+@pytest.mark.parametrize('stride', [1, 2])
+def test_gradients_reach_every_parameter(module, stride, check_gradients):
+    layer = module(6, 12, stride=stride)
+    layer(torch.randn(2, 6, 9, 5)).square().mean().backward()
+    check_gradients(layer)
+
+
+def test_receptive_field_grows_with_fragment_index():
+    """A unit impulse reaches 1 + 2 * sum(dilations[:s]) frames (Eq. 4)."""
+    torch.manual_seed(0)
+    tpa = TPA(12, 12, num_fragments=6, residual=False,
+              act_cfg=dict(type='LeakyReLU', negative_slope=0.1)).eval()
+    t0, num_frames = 32, 64
+    widths = []
+    for index in range(6):
+        x = torch.zeros(1, 12, num_frames, 3, requires_grad=True)
+        out = tpa(x)
+        # output of fragment `index` at frame t0 <- which input frames?
+        out[:, 2 * index:2 * index + 2, t0].sum().backward()
+        frames = (x.grad.abs().sum(dim=(0, 1, 3)) > 0).nonzero().flatten()
+        reach = sum(range(1, index + 2))  # dilations 1..s, kernel 3
+        assert frames.tolist() == list(range(t0 - reach, t0 + reach + 1))
+        widths.append(len(frames))
+    assert widths == sorted(widths) and len(set(widths)) == 6
+
+
+def test_stride_pools_then_runs_the_pyramid():
+    torch.manual_seed(0)
+    strided = TPA(6, 12, stride=2).eval()
+    plain = TPA(6, 12, stride=1).eval()
+    plain.load_state_dict(strided.state_dict())
+    x = torch.randn(2, 6, 9, 5)
+    pooled = torch.nn.functional.avg_pool2d(
+        x, (2, 1), (2, 1), ceil_mode=True)
+    torch.testing.assert_close(strided(x), plain(pooled))
+
+
+@pytest.mark.parametrize('num_frames', [1, 2, 5, 8])
+@pytest.mark.parametrize('stride', [1, 2, 3])
+def test_temporal_avg_pool_matches_avg_pool2d(num_frames, stride):
+    x = torch.randn(2, 3, num_frames, 4)
+    expected = torch.nn.functional.avg_pool2d(
+        x, (stride, 1), (stride, 1), ceil_mode=True)
+    torch.testing.assert_close(TemporalAvgPool(stride)(x), expected)
+
+
+def test_atpa_is_tpa_then_mam():
+    atpa = ATPA(6, 12, stride=2, mam_cfg=dict(kernel_size=3, pooling='avg'))
+    assert isinstance(atpa.tpa, TPA) and isinstance(atpa.mam, MAM)
+    assert atpa.mam.kernel_size == 3 and atpa.mam.pooling == 'avg'
+    x = torch.randn(2, 6, 8, 5)
+    torch.testing.assert_close(atpa(x), atpa.mam(atpa.tpa(x)))
+
+
+def test_fragment_options():
+    tpa = TPA(24, 24, num_fragments=4, dilations=(1, 1, 2, 2))
+    assert len(tpa.fragments) == 4 and tpa.fragment_channels == 6
+    assert [f.conv.dilation[0] for f in tpa.fragments] == [1, 1, 2, 2]
+    assert TPA(24, 24, num_fragments=8).dilations == tuple(range(1, 9))
+    # MS-TCN (mmaction2's mstcn + shortcut) is the heavier module (Table 5)
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(ResidualMSTCN(72, 72)) > count(TPA(72, 72))
+
+
+def test_residual_paths():
+    assert isinstance(TPA(12, 12).residual, torch.nn.Identity)
+    assert TPA(12, 12, residual=False).residual is None
+    assert TPA(6, 12).residual[0].weight.shape == (12, 6, 1, 1)
+    # a strided MS-TCN pools its shortcut; same channels need no weights
+    assert isinstance(ResidualMSTCN(12, 12, stride=2).residual,
+                      TemporalAvgPool)
+
+
+def test_split_channels():
+    assert split_channels(72, 6) == (12, ) * 6
+    assert split_channels(10, 3) == (4, 3, 3)
+    with pytest.raises(ValueError):
+        split_channels(2, 3)
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(out_channels=10, num_fragments=6), 'divisible'),
+    (dict(out_channels=12, dilations=(1, 2)), 'one positive dilation'),
+    (dict(out_channels=12, stride=0), 'stride'),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TPA(12, **kwargs)
