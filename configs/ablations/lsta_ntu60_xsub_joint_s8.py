@@ -1,0 +1,4 @@
+# Table 6: ATPA with S = 8 fragments (TPA dilations 1..8).
+_base_ = ['./lsta_ntu60_xsub_joint_ablation_base.py']
+
+model = dict(backbone=dict(temporal_cfg=dict(num_fragments=8)))

@@ -1,0 +1,6 @@
+# Table 5: TPA without the maximum-response attention module (MAM).
+_base_ = ['./lsta_ntu60_xsub_joint_ablation_base.py']
+
+model = dict(
+    backbone=dict(
+        temporal_cfg=dict(_delete_=True, type='TPA', num_fragments=6)))

@@ -1,0 +1,110 @@
+"""Every ablation config (paper Tables 4-7) loads, builds and changes one
+switch of the ablation base."""
+import glob
+import os.path as osp
+
+import pytest
+from mmaction.utils import register_all_modules
+from mmengine.config import Config
+
+import lsta_mm  # noqa: F401
+from lsta_mm.models.modules import ATPA, TPA, ResidualMSTCN
+from lsta_mm.registry import MODELS
+
+register_all_modules()
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ABLATIONS = osp.join(ROOT, 'configs', 'ablations')
+BASE = 'lsta_ntu60_xsub_joint_ablation_base'
+CONFIGS = sorted(
+    osp.splitext(osp.basename(p))[0]
+    for p in glob.glob(osp.join(ABLATIONS, '*.py')))
+
+# name -> (scheme, K, temporal type, S, eta, dilations, pooling)
+DEFAULT = ('msda', 8, ATPA, 6, 5, (1, 2, 3), 'max')
+EXPECTED = {
+    BASE: DEFAULT,
+    'lsta_ntu60_xsub_joint_k1': ('msda', 1) + DEFAULT[2:],
+    'lsta_ntu60_xsub_joint_k4': ('msda', 4) + DEFAULT[2:],
+    'lsta_ntu60_xsub_joint_k12': ('msda', 12) + DEFAULT[2:],
+    'lsta_ntu60_xsub_joint_mstcn': DEFAULT[:2] + (ResidualMSTCN, ) +
+    (None, ) * 4,
+    'lsta_ntu60_xsub_joint_tpa_noattn': DEFAULT[:2] + (TPA, 6) +
+    (None, ) * 3,
+    'lsta_ntu60_xsub_joint_s4': DEFAULT[:3] + (4, ) + DEFAULT[4:],
+    'lsta_ntu60_xsub_joint_s8': DEFAULT[:3] + (8, ) + DEFAULT[4:],
+}
+for _k in (4, 8, 12):
+    EXPECTED[f'lsta_ntu60_xsub_joint_gcn_k{_k}'] = ('gcn', _k) + DEFAULT[2:]
+    EXPECTED[f'lsta_ntu60_xsub_joint_msgcn_k{_k}'] = ('ms-gcn',
+                                                      _k) + DEFAULT[2:]
+_MAM = dict(
+    eta3=(3, (1, 2, 3)),
+    eta7=(7, (1, 2, 3)),
+    eta9=(9, (1, 2, 3)),
+    dil1=(5, (1, )),
+    dil12=(5, (1, 2)),
+    dil1234=(5, (1, 2, 3, 4)))
+for _name, (_eta, _dil) in _MAM.items():
+    for _pool, _prefix in (('max', ''), ('avg', 'avgpool_')):
+        EXPECTED[f'lsta_ntu60_xsub_joint_{_prefix}{_name}'] = \
+            DEFAULT[:4] + (_eta, _dil, _pool)
+EXPECTED['lsta_ntu60_xsub_joint_avgpool'] = DEFAULT[:6] + ('avg', )
+
+
+def _build(name):
+    cfg = Config.fromfile(osp.join(ABLATIONS, name + '.py'))
+    return cfg, MODELS.build(cfg.model)
+
+
+def _count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_every_table_switch_has_a_config():
+    assert set(CONFIGS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_config_builds_with_expected_switches(name):
+    cfg, model = _build(name)
+    assert cfg.model.backbone.type == 'LSTANet'
+    assert cfg.train_dataloader.dataset is not None
+    scheme, k, temporal, s, eta, dilations, pooling = EXPECTED[name]
+    for block in model.backbone.blocks:
+        assert block.spatial.scheme == scheme
+        assert block.spatial.A.shape[0] == k
+        assert all(type(m) is temporal for m in block.temporal)
+        first = block.temporal[0]
+        tpa = first.tpa if isinstance(first, ATPA) else first
+        if s is not None:
+            assert tpa.num_fragments == s
+        if eta is not None:
+            assert first.mam.kernel_size == eta
+            assert first.mam.dilations == dilations
+            assert first.mam.pooling == pooling
+
+
+def test_parameter_counts_differ_where_expected():
+    counts = {
+        name: _count(_build(name)[1])
+        for name in (BASE, 'lsta_ntu60_xsub_joint_k4',
+                     'lsta_ntu60_xsub_joint_mstcn',
+                     'lsta_ntu60_xsub_joint_tpa_noattn',
+                     'lsta_ntu60_xsub_joint_s4', 'lsta_ntu60_xsub_joint_eta3',
+                     'lsta_ntu60_xsub_joint_avgpool',
+                     'lsta_ntu60_xsub_joint_gcn_k8')
+    }
+    base = counts[BASE]
+    # fewer scales: a smaller K*C -> C' mixing in every MSDA
+    assert counts['lsta_ntu60_xsub_joint_k4'] < base
+    # Table 5: MS-TCN is heavier than (A)TPA; attention costs 15 weights
+    # per ATPA (eta 5 x 3 dilations), nine ATPA in all
+    assert counts['lsta_ntu60_xsub_joint_mstcn'] > base
+    assert base - counts['lsta_ntu60_xsub_joint_tpa_noattn'] == 9 * 15
+    # S = 4 has fewer, wider fragments: 4 * 3 * (C/4)^2 > 6 * 3 * (C/6)^2
+    assert counts['lsta_ntu60_xsub_joint_s4'] > base
+    assert base - counts['lsta_ntu60_xsub_joint_eta3'] == 9 * 3 * 2
+    # pooling and the spatial scheme change no parameter
+    assert counts['lsta_ntu60_xsub_joint_avgpool'] == base
+    assert counts['lsta_ntu60_xsub_joint_gcn_k8'] == base
