@@ -3,12 +3,13 @@
 Builds the training dataset of each config exactly as the Runner does
 (``train_dataloader.dataset`` through mmaction2's ``DATASETS`` registry:
 safe loading and validation of the pkl, then the config's pipeline of
-normalisation, stream, augmentation, replay padding and formatting) on a
-generated annotation file of NTU-like sequences: upright moving bodies,
-two persons, ``--frames`` long (T=300, the padded length, by default: the
-worst case for every array operation), or of random lengths with
-``--mixed`` (70-300 frames, as NTU's recordings). It then times
-``dataset[i]`` in this single process, which is what one
+normalisation, stream, replay padding and formatting) on a generated
+annotation file of NTU-like sequences: upright moving bodies, two persons,
+``--frames`` long (T=300, the padded length, by default: the worst case
+for every array operation), or of random lengths with ``--mixed`` (70-300
+frames, as NTU's recordings). Each config is timed as it stands and again
+with its random crop and random affine augmentation switched on. The tool
+times ``dataset[i]`` in this single process, which is what one
 ``DataLoader`` worker does, and reports samples/s per worker.
 
 The loader keeps up when one worker's rate is a multiple of the model's
@@ -81,8 +82,13 @@ def _innermost(dataset_cfg: dict) -> dict:
     return cfg
 
 
-def build_train_dataset(config: str, ann_file: str):
-    """The config's training dataset, reading ``ann_file`` instead."""
+def build_train_dataset(config: str, ann_file: str, augment: bool = False):
+    """The config's training dataset, reading ``ann_file`` instead.
+
+    With ``augment``, every ``SkeletonStream`` of the pipeline also runs
+    its random crop and random affine augmentation (default arguments)
+    where the config leaves them off.
+    """
     from mmengine.config import Config
     from mmaction.registry import DATASETS
     cfg = Config.fromfile(config)
@@ -90,6 +96,11 @@ def build_train_dataset(config: str, ann_file: str):
     inner = _innermost(dataset_cfg)
     inner['ann_file'] = ann_file
     inner.pop('data_prefix', None)
+    if augment:
+        for step in inner['pipeline']:
+            if step.get('type') == 'SkeletonStream':
+                step['random_crop'] = step.get('random_crop') or {}
+                step['random_affine'] = step.get('random_affine') or {}
     return DATASETS.build(dataset_cfg), inner
 
 
@@ -174,33 +185,37 @@ def main(argv=None):
                 pickle.dump(
                     make_annotations(args.samples, args.frames, args.mixed,
                                      args.seed, split), handle)
-            dataset, _ = build_train_dataset(config, ann_file)
-            dataset[0]  # warm-up: lazy imports, first allocations
-            per_sample = statistics.median(time_dataset(dataset, args.passes))
-            shape = tuple(dataset[0]['inputs'].shape)
             model_sps = args.model_sps
             if model_sps is None:
                 model_sps = model_train_sps(config, args.frames, args.batch,
                                             args.model_repeats)
-            rows.append(
-                dict(
-                    config=osp.relpath(config, benchmark.ROOT)
-                    if osp.isabs(config) else config,
-                    samples_per_s=1 / per_sample,
-                    ms_per_sample=per_sample * 1e3,
-                    input_shape=shape,
-                    model_sps=model_sps,
-                    ratio=1 / per_sample / model_sps))
+            for augment in (False, True):
+                dataset, _ = build_train_dataset(config, ann_file, augment)
+                dataset[0]  # warm-up: lazy imports, first allocations
+                per_sample = statistics.median(
+                    time_dataset(dataset, args.passes))
+                rows.append(
+                    dict(
+                        config=osp.relpath(config, benchmark.ROOT)
+                        if osp.isabs(config) else config,
+                        augment=augment,
+                        samples_per_s=1 / per_sample,
+                        ms_per_sample=per_sample * 1e3,
+                        input_shape=tuple(dataset[0]['inputs'].shape),
+                        model_sps=model_sps,
+                        ratio=1 / per_sample / model_sps))
     lengths = (f'70-{args.frames} frames (mixed)'
                if args.mixed else f'T={args.frames}')
     print(f'\nTraining pipeline, one worker, {args.samples} generated '
           f'2-person samples of {lengths}, median of {args.passes} passes; '
           f'torch threads {torch.get_num_threads()}\n')
-    print('| config | samples/s per worker | ms/sample | network input '
-          '| model train samples/s | pipeline / model |')
-    print('|---|---|---|---|---|---|')
+    print('| config | pipeline | samples/s per worker | ms/sample '
+          '| network input | model train samples/s | pipeline / model |')
+    print('|---|---|---|---|---|---|---|')
     for row in rows:
-        print(f"| {row['config']} | {row['samples_per_s']:.0f} "
+        steps = ('as configured + random crop + random affine'
+                 if row['augment'] else 'as configured')
+        print(f"| {row['config']} | {steps} | {row['samples_per_s']:.0f} "
               f"| {row['ms_per_sample']:.2f} | {row['input_shape']} "
               f"| {row['model_sps']:.2f} | {row['ratio']:.0f}x |")
     return rows
