@@ -5,3 +5,4 @@ from .modules import ATPA, MAM, MSDA, TPA, LSTABlock, ResidualMSTCN
 
 __all__ = ['LSTANet', 'LSTABlock', 'MSDA', 'TPA', 'ATPA', 'MAM',
            'ResidualMSTCN']
+from . import recognizers  # noqa: F401
