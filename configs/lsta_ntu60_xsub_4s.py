@@ -42,17 +42,25 @@ model = dict(
             weight=0.4),
     ])
 
-# The joint pipeline of the base config; frame_inds (the source frame of
-# every padded clip position) lets the model find each frame's successor
-# for the motion streams exactly as the per-stream pipelines do.
+# The joint pipeline of the base config, plus what the model needs for the
+# motion streams: frame_inds (the source frame of every clip position) and
+# source_keypoint (the normalised sequence before it is fitted to the clip),
+# so each frame's successor is the one the per-stream pipelines use.
 test_pipeline = [
+    dict(
+        type='KeyMapper',
+        mapping=dict(keypoint='keypoint'),
+        remapping=dict(keypoint='source_keypoint'),
+        transforms=[dict(type='NormalizeSkeleton', layout='nturgb+d')]),
     dict(
         type='SkeletonStream',
         layout='nturgb+d',
         stream='joint',
         clip_len=300,
         test_mode=True),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', 'frame_inds'))
+    dict(
+        type='PackActionInputs',
+        meta_keys=('frame_dir', 'frame_inds', 'source_keypoint'))
 ]
 val_pipeline = test_pipeline
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))

@@ -7,7 +7,11 @@ trained stream models and fuses their scores in a single ``tools/test.py``
 run: the data pipeline loads and prepares each sample once (the joint
 stream), and the bone and motion inputs are derived from that joint tensor
 inside the model (:mod:`.stream_ops`, same conventions and topology table as
-the data pipeline's ``ToSkeletonStream``).
+the data pipeline's ``ToSkeletonStream``). For the motion streams the model
+needs each clip frame's successor in the source sequence: the pipeline
+passes ``frame_inds`` and, for sequences longer than the clip, the
+normalised sequence ``source_keypoint`` in the metainfo (see
+``configs/lsta_ntu60_xsub_4s.py``).
 
 Fusion is the weighted sum of each stream's clip-averaged prediction, i.e.
 of the softmax *probabilities* mmaction2's ``GCNHead`` predicts
@@ -28,7 +32,8 @@ from mmengine.runner import load_checkpoint
 
 from lsta_mm.registry import MODELS
 from lsta_mm.utils.topology import get_topology
-from .stream_ops import derive_stream, next_frame_index
+from .stream_ops import (derive_stream, next_frame_index,
+                         successor_from_index, successor_from_sequences)
 
 __all__ = ['MultiStreamRecognizer', 'resolve_checkpoint']
 
@@ -163,26 +168,41 @@ class MultiStreamRecognizer(BaseModel):
     def stream_names(self) -> List[str]:
         return list(self.models)
 
-    def _next_index(self, data_samples, num_clips: int, clip_len: int,
-                    device) -> Optional[torch.Tensor]:
-        """``(N * num_clips, T)`` next-frame positions from ``frame_inds``."""
-        if data_samples is None:
-            return None
-        rows = []
-        for sample in data_samples:
-            inds = sample.metainfo.get('frame_inds', None)
+    def _successors(self, clips: torch.Tensor, data_samples, num_clips: int):
+        """Successor joints ``(N * num_clips, M, T, V, C)`` and validity
+        ``(N * num_clips, T)`` of every clip position (motion streams).
+
+        With ``source_keypoint`` (the normalised sequence before it was
+        fitted to the clip) and ``frame_inds`` in every sample's metainfo,
+        the successor of each position's source frame is read from the
+        sequence: exact whether the sequence was padded or shortened. With
+        ``frame_inds`` only, it is searched inside the clip (exact for
+        padded sequences). Without either, it is the next clip frame.
+        """
+        b, m, t = clips.shape[:3]
+        metas = [s.metainfo for s in data_samples] if data_samples else []
+        if not any('frame_inds' in meta for meta in metas):
+            return successor_from_index(clips)
+        inds_rows, sequences = [], []
+        for meta in metas:
+            inds = meta.get('frame_inds')
             if inds is None:
-                clips = [None] * num_clips
-            else:
-                inds = np.asarray(inds).reshape(-1)
-                if inds.size != num_clips * clip_len:
-                    raise ValueError(
-                        f'sample {sample.metainfo.get("frame_dir", "")}: '
-                        f'frame_inds has {inds.size} entries for '
-                        f'{num_clips} clip(s) of {clip_len} frames')
-                clips = inds.reshape(num_clips, clip_len)
-            rows.extend(next_frame_index(c, clip_len) for c in clips)
-        return torch.as_tensor(np.stack(rows), device=device)
+                raise ValueError(f'sample {meta.get("frame_dir", "")} has no '
+                                 f'frame_inds while others have')
+            inds = np.asarray(inds).reshape(-1)
+            if inds.size != num_clips * t:
+                raise ValueError(
+                    f'sample {meta.get("frame_dir", "")}: frame_inds has '
+                    f'{inds.size} entries for {num_clips} clip(s) of {t} '
+                    f'frames')
+            inds_rows.extend(inds.reshape(num_clips, t))
+            sequences.extend([meta.get('source_keypoint')] * num_clips)
+        if all(seq is not None for seq in sequences):
+            return successor_from_sequences(sequences, np.stack(inds_rows),
+                                            m, clips.device)
+        next_index = np.stack([next_frame_index(r, t) for r in inds_rows])
+        return successor_from_index(
+            clips, torch.as_tensor(next_index, device=clips.device))
 
     def stream_inputs(self,
                       inputs: torch.Tensor,
@@ -191,8 +211,9 @@ class MultiStreamRecognizer(BaseModel):
 
         Args:
             inputs (torch.Tensor): ``(N, num_clips, M, T, V, C)`` joints.
-            data_samples (list, optional): Their ``frame_inds`` metainfo
-                locates each frame's successor for the motion streams.
+            data_samples (list, optional): Their metainfo (``frame_inds``,
+                ``source_keypoint``) locates each frame's successor for the
+                motion streams, see :meth:`_successors`.
 
         Returns:
             dict: stream name -> ``(N, num_clips, M, T, V, C)``.
@@ -204,14 +225,15 @@ class MultiStreamRecognizer(BaseModel):
         if v != self.num_node:
             raise ValueError(f'input has {v} joints but layout '
                              f'{self.layout!r} has {self.num_node}')
-        flat = inputs.reshape(n * nc, m, t, v, c)
-        next_index = None
+        clips = inputs.reshape(n * nc, m, t, v, c)
+        following = valid = None
         if any(s.endswith('motion') for s in self.stream_types.values()):
-            next_index = self._next_index(data_samples, nc, t, inputs.device)
+            following, valid = self._successors(clips, data_samples, nc)
+            following = following.to(clips.dtype)
         derived = {}
         for name, stream in self.stream_types.items():
-            data = derive_stream(flat, stream, self.parents, self.coord_dims,
-                                 next_index)
+            data = derive_stream(clips, stream, self.parents, self.coord_dims,
+                                 following, valid)
             derived[name] = data.reshape(inputs.shape)
         return derived
 
@@ -241,6 +263,10 @@ class MultiStreamRecognizer(BaseModel):
         scores = self.stream_scores(inputs, data_samples)
         fused = self.fuse(scores)
         for index, sample in enumerate(data_samples):
+            # the whole sequence was only needed for the motion streams;
+            # keep it out of the predictions (and of --dump files)
+            if 'source_keypoint' in sample:
+                sample.pop('source_keypoint')
             sample.set_pred_score(fused[index])
             sample.set_pred_label(fused[index].argmax(dim=-1, keepdim=True))
             sample.set_field(

@@ -15,6 +15,13 @@ STREAMS = ('joint', 'bone', 'joint_motion', 'bone_motion')
 WEIGHTS = (0.6, 0.6, 0.4, 0.4)
 CLIP_LEN = 16
 META = ('frame_dir', 'frame_inds')
+#: What the 4-stream configs add: the normalised sequence before it is
+#: fitted to the clip, for the motion streams of shortened sequences.
+SOURCE = dict(
+    type='KeyMapper',
+    mapping=dict(keypoint='keypoint'),
+    remapping=dict(keypoint='source_keypoint'),
+    transforms=[dict(type='NormalizeSkeleton', layout='nturgb+d')])
 
 
 def tiny_model(num_classes=3):
@@ -51,11 +58,12 @@ def checkpoints(tmp_path_factory):
     return paths
 
 
-def samples():
-    """Sequences of 7, 12 and 16 frames; one with a single person."""
+def samples(lengths=((7, 2), (12, 1), (16, 2), (27, 2))):
+    """Sequences padded (7, 12), exact (16) and shortened (27 frames) to
+    the clip; one with a single person."""
     rng = np.random.default_rng(0)
     out = []
-    for index, (frames, persons) in enumerate([(7, 2), (12, 1), (16, 2)]):
+    for index, (frames, persons) in enumerate(lengths):
         keypoint = rng.normal(size=(persons, frames, 25, 3))
         out.append(
             dict(
@@ -66,20 +74,22 @@ def samples():
     return out
 
 
-def stream_pipeline(stream):
-    return Compose([
+def stream_pipeline(stream, source=False):
+    steps = [SOURCE] if source else []
+    return Compose(steps + [
         dict(
             type='SkeletonStream',
             layout='nturgb+d',
             stream=stream,
             clip_len=CLIP_LEN,
             test_mode=True),
-        dict(type='PackActionInputs', meta_keys=META)
+        dict(type='PackActionInputs', meta_keys=META + ('source_keypoint', ))
     ])
 
 
-def batch_for(pipeline):
-    return pseudo_collate([pipeline(copy.deepcopy(s)) for s in samples()])
+def batch_for(pipeline, **kwargs):
+    return pseudo_collate(
+        [pipeline(copy.deepcopy(s)) for s in samples(**kwargs)])
 
 
 def ensemble(checkpoints, streams=STREAMS, weights=WEIGHTS):
@@ -106,20 +116,27 @@ def separate_scores(stream, checkpoint, pipeline=None):
     return torch.stack([r.pred_score for r in results])
 
 
-def test_in_model_streams_equal_pipeline_streams(checkpoints):
+@pytest.mark.parametrize('source', [True, False])
+def test_in_model_streams_equal_pipeline_streams(checkpoints, source):
+    """Bit-identical inputs: with the source sequence for every length,
+    with frame_inds alone for sequences no longer than the clip."""
+    lengths = ((7, 2), (12, 1), (16, 2), (27, 2)) if source else ((7, 2),
+                                                                  (16, 1))
     model = ensemble(checkpoints)
-    joint = model.data_preprocessor(batch_for(stream_pipeline('joint')))
+    joint = model.data_preprocessor(
+        batch_for(stream_pipeline('joint', source), lengths=lengths))
     derived = model.stream_inputs(joint['inputs'], joint['data_samples'])
     for stream in STREAMS:
         expected = model.data_preprocessor(
-            batch_for(stream_pipeline(stream)))['inputs']
+            batch_for(stream_pipeline(stream), lengths=lengths))['inputs']
         assert torch.equal(derived[stream], expected), stream
 
 
 def test_one_pass_scores_equal_fusion_of_separate_runs(checkpoints):
     model = ensemble(checkpoints)
     with torch.no_grad():
-        results = model.test_step(batch_for(stream_pipeline('joint')))
+        results = model.test_step(batch_for(stream_pipeline('joint', True)))
+    assert 'source_keypoint' not in results[0]  # not carried into dumps
     fused = torch.stack([r.pred_score for r in results])
     by_hand = 0
     for stream, weight in zip(STREAMS, WEIGHTS):
@@ -128,7 +145,7 @@ def test_one_pass_scores_equal_fusion_of_separate_runs(checkpoints):
         torch.testing.assert_close(mine, separate, rtol=0, atol=1e-6)
         # GCNHead predicts probabilities: fused, not re-softmaxed
         torch.testing.assert_close(
-            separate.sum(1), torch.ones(3), rtol=0, atol=1e-5)
+            separate.sum(1), torch.ones(len(separate)), rtol=0, atol=1e-5)
         by_hand = by_hand + weight * separate
     torch.testing.assert_close(fused, by_hand, rtol=0, atol=1e-6)
     assert [int(r.pred_label) for r in results] == fused.argmax(1).tolist()
