@@ -32,8 +32,8 @@ from mmengine.runner import load_checkpoint
 
 from lsta_mm.registry import MODELS
 from lsta_mm.utils.topology import get_topology
-from .stream_ops import (derive_stream, next_frame_index,
-                         successor_from_index, successor_from_sequences)
+from .stream_ops import (derive_stream, next_frame_index, successor_from_index,
+                         successor_from_sequences)
 
 __all__ = ['MultiStreamRecognizer', 'resolve_checkpoint']
 
