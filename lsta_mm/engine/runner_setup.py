@@ -9,6 +9,7 @@
   (bad checkpoint, bad annotation file); the tools print them without a
   traceback.
 """
+import os.path as osp
 from typing import Optional, Sequence, Tuple, Type
 
 from mmengine.runner.checkpoint import find_latest_checkpoint
@@ -59,16 +60,27 @@ def strict_load_allowance(cfg) -> Tuple[str, ...]:
 
 
 def resume_target(cfg) -> Optional[str]:
-    """The checkpoint a training run built from ``cfg`` will load."""
+    """The checkpoint a training run built from ``cfg`` will load.
+
+    Raises:
+        FileNotFoundError: ``last_checkpoint`` names a file that is gone.
+    """
     if cfg.get('resume', False) and cfg.get('load_from', None) is None:
-        return find_latest_checkpoint(cfg.work_dir)
+        latest = find_latest_checkpoint(cfg.work_dir)
+        if latest is not None and not osp.isfile(latest):
+            raise FileNotFoundError(
+                f'{osp.join(cfg.work_dir, "last_checkpoint")} names '
+                f'{latest}, which does not exist; pass --resume PATH with '
+                f'an existing checkpoint')
+        return latest
     return cfg.get('load_from', None)
 
 
-def preflight_checkpoint(runner,
-                         filename: str,
-                         allow_mismatch: Sequence[str] = (),
-                         ) -> None:
+def preflight_checkpoint(
+        runner,
+        filename: str,
+        allow_mismatch: Sequence[str] = (),
+) -> None:
     """Fail fast on a missing, truncated, unsafe or misfitting checkpoint.
 
     Loads ``filename`` with lsta_mm's safe loader and compares it with
@@ -82,7 +94,7 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
     from lsta_mm import compat, datasets
     errors = [
         CheckpointMismatchError, compat.CorruptCheckpointError,
-        compat.UnsafeCheckpointError
+        compat.UnsafeCheckpointError, FileNotFoundError
     ]
     for name in ('AnnotationError', 'AnnotationFileError',
                  'UnsafePickleError'):

@@ -1,0 +1,55 @@
+"""What tools/train.py and tools/test.py add to any config."""
+import pytest
+from mmengine.config import Config
+
+from lsta_mm.datasets import AnnotationError
+from lsta_mm.engine import CheckpointMismatchError
+from lsta_mm.engine.runner_setup import (apply_reliability_hooks,
+                                         resume_target, strict_load_allowance,
+                                         user_errors)
+
+
+def _mmaction_like_cfg(**hooks):
+    default_hooks = dict(
+        checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+    default_hooks.update(hooks)
+    return Config(dict(default_hooks=default_hooks))
+
+
+def test_plain_checkpoint_hook_becomes_atomic_and_hooks_are_added():
+    cfg = _mmaction_like_cfg()
+    apply_reliability_hooks(cfg)
+    hooks = cfg.default_hooks
+    assert hooks.checkpoint == dict(
+        type='mmaction.AtomicCheckpointHook', interval=1, max_keep_ckpts=2)
+    assert hooks.strict_load.type == 'mmaction.StrictLoadHook'
+    assert hooks.epoch_seed.type == 'mmaction.EpochSeedHook'
+    assert strict_load_allowance(cfg) == ()
+
+
+def test_config_choices_are_kept():
+    cfg = _mmaction_like_cfg(
+        strict_load=dict(type='StrictLoadHook', allow_mismatch=['^head']),
+        epoch_seed=None)
+    apply_reliability_hooks(cfg)
+    assert 'epoch_seed' not in cfg.default_hooks  # None removes it
+    assert strict_load_allowance(cfg) == ('^head', )
+
+
+def test_resume_target(tmp_path):
+    cfg = Config(dict(work_dir=str(tmp_path), resume=True, load_from=None))
+    assert resume_target(cfg) is None  # nothing saved yet: start afresh
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_2.pth'))
+    with pytest.raises(FileNotFoundError, match='epoch_2.pth, which does'):
+        resume_target(cfg)
+    (tmp_path / 'epoch_2.pth').write_bytes(b'x')
+    assert resume_target(cfg) == str(tmp_path / 'epoch_2.pth')
+    cfg.load_from = 'given.pth'
+    assert resume_target(cfg) == 'given.pth'
+
+
+def test_user_errors_cover_checkpoints_and_annotations():
+    errors = user_errors()
+    assert CheckpointMismatchError in errors
+    assert AnnotationError in errors
+    assert not issubclass(KeyError, errors)
