@@ -17,10 +17,12 @@ from mmengine.model import BaseModule, Sequential
 from lsta_mm.registry import MODELS
 from lsta_mm.utils.adjacency import SPATIAL_SCHEMES, multiscale_adjacency
 
-__all__ = ['MSDA', 'DEFAULT_NUM_SCALES']
+__all__ = ['MSDA', 'DEFAULT_NUM_SCALES', 'ADAPTIVE_MODES']
 
 #: The paper's best number of scales on NTU RGB+D (Table 4).
 DEFAULT_NUM_SCALES = 8
+#: Fixed matrices (None) or a learnable offset added to them ('offset').
+ADAPTIVE_MODES = (None, 'offset')
 
 
 @MODELS.register_module()
@@ -32,9 +34,18 @@ class MSDA(BaseModule):
     ``out = act(norm(W [A_0 x; A_1 x; ...; A_{K-1} x]) + residual(x))``
     where ``A_k`` are the normalised k-adjacency matrices of the chosen
     spatial scheme (``'msda'`` for Eq. 2; ``'ms-gcn'`` and ``'gcn'`` are the
-    other rows of Table 4). All K scales are aggregated by one matmul with
-    the ``(V, K*V)`` concatenation of the matrices, and mixed by one 1x1
-    conv over the ``K*C`` stacked channels.
+    other rows of Table 4). The paper builds on MS-G3D's factorised path
+    (section 3.2), whose multi-scale GCN adds a learnable mask to its fixed
+    matrices; ``adaptive='offset'`` does the same here. A symmetric, fixed
+    graph cannot tell apart joints in mirror positions nor, easily, the
+    body part a feature comes from; the mask (``K * V * V`` weights, 5k per
+    block for NTU with K = 8) lets every block learn joint-specific weights
+    (without it, a tiny model failed the "which body part moves" toy task
+    of ``tests/models/backbones/test_lsta.py`` on most seeds).
+
+    All K scales are aggregated by one matmul with the ``(V, K*V)``
+    concatenation of the matrices, and mixed by one 1x1 conv over the
+    ``K*C`` stacked channels.
 
     Args:
         in_channels (int): Input channels C.
@@ -46,6 +57,11 @@ class MSDA(BaseModule):
         num_scales (int): K, scales ``k = 0 .. K-1``. Defaults to 8.
         scheme (str): Spatial scheme, one of ``'msda'``, ``'ms-gcn'``,
             ``'gcn'``. Defaults to ``'msda'``.
+        adaptive (str, optional): ``'offset'`` adds a learnable ``(K, V, V)``
+            offset to the fixed matrices, initialised uniformly in
+            ``[-1e-6, 1e-6]`` (MS-G3D's residual mask, mmaction2's
+            ``unit_gcn(adaptive='offset')``); None keeps them fixed.
+            Defaults to ``'offset'``.
         residual (bool): Whether to add a residual path (identity, or a
             1x1 conv + norm when C != C'). Defaults to True.
         norm_cfg (dict, optional): Norm layer. Defaults to
@@ -65,6 +81,7 @@ class MSDA(BaseModule):
                  graph_cfg: ConfigType,
                  num_scales: int = DEFAULT_NUM_SCALES,
                  scheme: str = 'msda',
+                 adaptive: Optional[str] = 'offset',
                  residual: bool = True,
                  norm_cfg: OptConfigType = None,
                  act_cfg: OptConfigType = None,
@@ -73,6 +90,9 @@ class MSDA(BaseModule):
         if scheme not in SPATIAL_SCHEMES:
             raise ValueError(f'MSDA: unknown scheme {scheme!r}; expected '
                              f'one of {SPATIAL_SCHEMES}')
+        if adaptive not in ADAPTIVE_MODES:
+            raise ValueError(f'MSDA: adaptive must be one of '
+                             f'{ADAPTIVE_MODES}, got {adaptive!r}')
         unknown = set(graph_cfg) - {'layout'}
         if 'layout' not in graph_cfg or unknown:
             raise ValueError(
@@ -86,10 +106,16 @@ class MSDA(BaseModule):
         self.out_channels = out_channels
         self.num_scales = num_scales
         self.scheme = scheme
+        self.adaptive = adaptive
 
         A = multiscale_adjacency(graph_cfg['layout'], num_scales, scheme)
         self.register_buffer('A', torch.from_numpy(A))  # (K, V, V)
         self.num_node = A.shape[-1]
+        self.A_offset: Optional[nn.Parameter] = None
+        if adaptive == 'offset':
+            # starts as the paper's fixed matrices, then learns
+            self.A_offset = nn.Parameter(
+                torch.empty_like(self.A).uniform_(-1e-6, 1e-6))
 
         # W_(k) of Eq. (3) for all k at once; the norm makes a bias useless.
         self.conv = nn.Conv2d(
@@ -121,7 +147,8 @@ class MSDA(BaseModule):
                 f'{self.num_node}) input, got {tuple(x.shape)}')
         res = None if self.residual is None else self.residual(x)
         k = self.num_scales
-        graph = self.A.transpose(0, 1).reshape(v, k * v)  # (V, K*V)
+        graph = self.A if self.A_offset is None else self.A + self.A_offset
+        graph = graph.transpose(0, 1).reshape(v, k * v)  # (V, K*V)
         agg = torch.matmul(x.reshape(nm, c * t, v), graph)  # Eq. (3) A_k X
         agg = agg.view(nm, c, t, k, v)  # (N*M, C, T, K, V)
         agg = agg.permute(0, 3, 1, 2, 4)  # (N*M, K, C, T, V)

@@ -39,10 +39,13 @@ def test_matches_per_scale_sum(scheme):
     k, c_in, c_out = 3, 4, 5
     msda = MSDA(c_in, c_out, graph_cfg=dict(layout='coco'), num_scales=k,
                 scheme=scheme, residual=False).eval()
+    with torch.no_grad():
+        msda.A_offset.normal_(0, 0.1)  # a trained mask
+    graph = msda.A + msda.A_offset
     x = torch.randn(2, c_in, 3, 17)
     weight = msda.conv.weight.view(c_out, k, c_in)  # (C', K, C)
     ref = sum(
-        torch.einsum('nctv,vw,oc->notw', x, msda.A[i], weight[:, i])
+        torch.einsum('nctv,vw,oc->notw', x, graph[i], weight[:, i])
         for i in range(k))
     ref = torch.relu(msda.norm(ref))
     torch.testing.assert_close(msda(x), ref, rtol=1e-4, atol=1e-5)
@@ -54,6 +57,7 @@ def test_spatial_reach_is_k_minus_one_hops(scheme, num_scales):
     """Perturbing one joint changes exactly the joints < K hops away."""
     msda = MSDA(3, 4, graph_cfg=dict(layout='nturgb+d'),
                 num_scales=num_scales, scheme=scheme, residual=False,
+                adaptive=None,
                 act_cfg=dict(type='LeakyReLU', negative_slope=0.1)).eval()
     x = torch.randn(1, 3, 2, 25, requires_grad=True)
     joint = 20  # spine shoulder, a hub
@@ -62,6 +66,20 @@ def test_spatial_reach_is_k_minus_one_hops(scheme, num_scales):
     hop = get_topology('nturgb+d').hop_distance()[joint]
     expected = (torch.from_numpy(hop) < num_scales).nonzero().flatten()
     assert reached.tolist() == expected.tolist()
+
+
+def test_learnable_offset_mask():
+    msda = MSDA(3, 4, graph_cfg=dict(layout='coco'), num_scales=3)
+    assert msda.A_offset.shape == (3, 17, 17)
+    assert msda.A_offset.abs().max() <= 1e-6  # starts as the fixed graph
+    fixed = MSDA(3, 4, graph_cfg=dict(layout='coco'), num_scales=3,
+                 adaptive=None)
+    assert fixed.A_offset is None
+    extra = sum(p.numel() for p in msda.parameters()) - sum(
+        p.numel() for p in fixed.parameters())
+    assert extra == 3 * 17 * 17
+    with pytest.raises(ValueError, match='adaptive'):
+        MSDA(3, 4, graph_cfg=dict(layout='coco'), adaptive='importance')
 
 
 def test_changing_adjacency_changes_output():

@@ -1,0 +1,127 @@
+"""LSTANet: input/output shapes, gradients, parameter counts, learning."""
+import math
+import os.path as osp
+
+import pytest
+import torch
+from mmaction.utils import register_all_modules
+from mmengine.config import Config
+
+import lsta_mm  # noqa: F401
+from lsta_mm.models import LSTANet
+from lsta_mm.registry import MODELS
+
+register_all_modules()
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+TINY = dict(
+    stage_channels=(6, 12, 12),
+    stage_strides=(1, 2, 2),
+    spatial_cfg=dict(type='MSDA', num_scales=3),
+    temporal_cfg=dict(type='ATPA', num_fragments=3))
+
+
+def _count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize('layout,num_node,in_channels', [
+    ('nturgb+d', 25, 3),
+    ('openpose', 18, 3),
+    ('coco', 17, 2),
+    ('coco', 17, 6),
+])
+@pytest.mark.parametrize('num_frames', [1, 2, 37, 300])
+def test_input_and_output_shapes(layout, num_node, in_channels, num_frames):
+    model = LSTANet(
+        graph_cfg=dict(layout=layout), in_channels=in_channels, **TINY)
+    out = model(torch.randn(2, 2, num_frames, num_node, in_channels))
+    t_out = math.ceil(math.ceil(num_frames / 2) / 2)
+    assert out.shape == (2, 2, 12, t_out, num_node)
+
+
+def test_paper_model_shape_and_gradients(check_gradients):
+    model = LSTANet(graph_cfg=dict(layout='nturgb+d'))
+    model.init_weights()
+    out = model(torch.randn(2, 2, 12, 25, 3))
+    assert out.shape == (2, 2, 288, 3, 25)
+    out.square().mean().backward()
+    check_gradients(model)
+
+
+def test_parameter_counts_from_configs():
+    """Table 3: ~1.0M for the NTU-60 joint model; Table 5: MS-TCN ~1.2M."""
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/lsta.py'))
+    joint = _count(MODELS.build(cfg.model))
+    assert 0.95e6 <= joint <= 1.10e6
+    cfg.model.backbone.temporal_cfg = dict(type='ResidualMSTCN')
+    mstcn = _count(MODELS.build(cfg.model))
+    assert 1.1e6 <= mstcn <= 1.3e6
+
+
+def test_learns_a_separable_toy_task():
+    """Class c moves joint group c: a tiny LSTANet + GCNHead fits it."""
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(
+            type='RecognizerGCN',
+            backbone=dict(
+                type='LSTANet',
+                graph_cfg=dict(layout='coco'),
+                stage_channels=(8, 16),
+                stage_strides=(1, 2),
+                spatial_cfg=dict(type='MSDA', num_scales=2),
+                temporal_cfg=dict(type='ATPA', num_fragments=2),
+                num_temporal_modules=1),
+            cls_head=dict(type='GCNHead', num_classes=3, in_channels=16)))
+    model.init_weights()
+    groups = [slice(0, 5), slice(5, 11), slice(11, 17)]
+    phase = torch.arange(16.) / 2
+
+    def batch(size):
+        labels = torch.randint(0, 3, (size, ))
+        x = torch.randn(size, 2, 16, 17, 3) * 0.3
+        for i, label in enumerate(labels):
+            x[i, :, :, groups[label], 1] += torch.sin(phase)[:, None]
+        return x, labels
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
+    losses = []
+    for _ in range(40):
+        x, labels = batch(12)
+        scores, _ = model.extract_feat(x[:, None], stage='head')
+        loss = torch.nn.functional.cross_entropy(scores, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    x, labels = batch(60)
+    with torch.no_grad():
+        scores, _ = model.extract_feat(x[:, None], stage='head')
+    accuracy = (scores.argmax(dim=1) == labels).float().mean().item()
+    assert sum(losses[-5:]) < sum(losses[:5]) / 2
+    assert accuracy >= 0.9
+
+
+def test_data_norm_is_per_person_joint_and_coordinate():
+    model = LSTANet(graph_cfg=dict(layout='coco'), num_person=3, **TINY)
+    assert model.data_bn.num_features == 3 * 17 * 3
+    assert model(torch.randn(1, 3, 4, 17, 3)).shape[:2] == (1, 3)
+
+
+def test_bad_input_gets_one_clear_error():
+    model = LSTANet(graph_cfg=dict(layout='nturgb+d'), **TINY)
+    for shape in [(1, 2, 8, 18, 3), (1, 1, 8, 25, 3), (1, 2, 8, 25, 2),
+                  (2, 8, 25, 3)]:
+        with pytest.raises(ValueError, match='LSTANet: expected input'):
+            model(torch.randn(shape))
+
+
+def test_stage_plan_must_match():
+    with pytest.raises(ValueError, match='equal length'):
+        LSTANet(
+            graph_cfg=dict(layout='coco'),
+            stage_channels=(72, 144),
+            stage_strides=(1, 2, 2))
