@@ -6,11 +6,19 @@ _base_ = ['../lsta_ntu60_xsub_joint.py']
 model = dict(
     backbone=dict(graph_cfg=dict(layout='coco')),
     cls_head=dict(num_classes=10))
-stream = dict(type='SkeletonStream', layout='coco', stream='joint')
-data = dict(ann_file='data/skeleton/my_coco17.pkl', layout='coco',
-            num_classes=10)
-train_dataloader = dict(dataset=dict(
-    split='train', pipeline=[stream, dict(type='PackActionInputs')], **data))
-val_dataloader = dict(dataset=dict(split='val', pipeline=[
-    dict(stream, test_mode=True), dict(type='PackActionInputs')], **data))
-test_dataloader = val_dataloader
+ann_file = 'data/skeleton/my_coco17.pkl'
+data = dict(ann_file=ann_file, layout='coco', num_classes=10)
+train_pipeline = [
+    dict(type='SkeletonStream', layout='coco'),
+    dict(type='PackActionInputs')
+]
+val_pipeline = [
+    dict(type='SkeletonStream', layout='coco', test_mode=True),
+    dict(type='PackActionInputs')
+]
+test_pipeline = val_pipeline
+train_dataloader = dict(
+    dataset=dict(split='train', pipeline=train_pipeline, **data))
+val_dataloader = dict(dataset=dict(split='val', pipeline=val_pipeline, **data))
+test_dataloader = dict(
+    dataset=dict(split='val', pipeline=test_pipeline, **data))
