@@ -150,8 +150,18 @@ class MultiStreamRecognizer(BaseModel):
                 print_log(
                     f'MultiStreamRecognizer: {name} stream <- {checkpoint}',
                     logger='current')
-                load_checkpoint(
-                    model, checkpoint, map_location='cpu', strict=True)
+                try:
+                    load_checkpoint(
+                        model, checkpoint, map_location='cpu', strict=True)
+                except RuntimeError as err:
+                    lines = [ln for ln in str(err).splitlines() if ln.strip()]
+                    more = len(lines) - 4
+                    detail = ' '.join(lines[:4]) + (
+                        f' ... ({more} more)' if more > 0 else '')
+                    raise RuntimeError(
+                        f'{name} stream: checkpoint {checkpoint} does not fit '
+                        f'the stream model of this config: {detail}'
+                    ) from None
             self.models[name] = model
             self.stream_types[name] = stream
             self.weights[name] = float(spec.get('weight', 1.0))

@@ -184,7 +184,8 @@ def test_checkpoint_of_another_architecture_is_refused(checkpoints):
     other = tiny_model()
     other['backbone']['base_channels'] = 16
     other['cls_head']['in_channels'] = 16
-    with pytest.raises(RuntimeError, match='size mismatch'):
+    with pytest.raises(RuntimeError,
+                       match='joint stream: checkpoint .* size mismatch'):
         MODELS.build(
             dict(
                 type='MultiStreamRecognizer',
