@@ -48,8 +48,8 @@ def test_fresh_interpreter_builds_by_name():
         'from mmaction.registry import MODELS\n'
         'model = MODELS.build(dict(type="RecognizerGCN", backbone=dict('
         'type="LSTANet", graph_cfg=dict(layout="coco"), in_channels=3, '
-        'stage_channels=(8, 16, 24), num_scales=2), cls_head=dict('
-        'type="GCNHead", num_classes=4, in_channels=24)))\n'
+        'stage_channels=(12, 24, 36), spatial_cfg=dict(type="MSDA", num_scales=2)), cls_head=dict('
+        'type="GCNHead", num_classes=4, in_channels=36)))\n'
         'print(type(model.backbone).__name__)\n')
     out = subprocess.run([sys.executable, '-c', code],
                          capture_output=True,
