@@ -143,3 +143,18 @@ def test_strict_load_hook_refuses_and_allows_on_request(tiny_cfg, tmp_path):
     runner.load_checkpoint(str(path))
     key = 'backbone.gcn.0.gcn.conv.weight'
     assert torch.equal(runner.model.state_dict()[key], five.state_dict()[key])
+
+
+def test_resident_memory_hook_records_growth():
+    from lsta_mm.engine import ResidentMemoryHook
+    runner = _FakeRunner('.')
+    runner.epoch = 0
+    hook = ResidentMemoryHook()
+    hook.after_train_epoch(runner)
+    block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
+    runner.epoch = 1
+    hook.after_train_epoch(runner)
+    (first_epoch, before), (second_epoch, after) = hook.records
+    assert (first_epoch, second_epoch) == (1, 2)
+    assert after - before > 48 * 2**20
+    del block
