@@ -122,7 +122,7 @@ class LSTANet(BaseModule):
             raise ValueError(
                 f'LSTANet: expected input (N, M={self.num_person}, T, '
                 f'V={self.num_node}, C={self.in_channels}), got '
-                f'{tuple(x.shape)}')
+                f'{list(map(int, x.shape))}')
         n, m, t, v, c = x.shape
         x = x.permute(0, 1, 3, 4, 2)  # (N, M, V, C, T)
         x = x.reshape(n, m * v * c, t)  # (N, M*V*C, T)
