@@ -24,11 +24,13 @@ import os.path as osp
 import mmengine  # noqa: E402
 import torch  # noqa: E402
 
-from lsta_mm.apis.inference import (  # noqa: E402
-    init_recognizer, load_skeleton_input, num_classes_of, test_pipeline_of)
-from lsta_mm.apis.visualization import (  # noqa: E402
-    draw_frame_importance, draw_joint_importance, feature_importance,
-    save_importance_json)
+from lsta_mm.apis.inference import (config_test_pipeline,  # noqa: E402
+                                    init_recognizer, load_skeleton_input,
+                                    num_classes_of)
+from lsta_mm.apis.visualization import (draw_frame_importance,  # noqa: E402
+                                        draw_joint_importance,
+                                        feature_importance,
+                                        save_importance_json)
 from lsta_mm.label_maps import default_label_map, load_label_map  # noqa
 
 
@@ -82,7 +84,7 @@ def parse_args(argv=None):
 
 def layout_of(cfg) -> str:
     """The skeleton layout named by the config (pipeline or backbone)."""
-    for step in test_pipeline_of(cfg):
+    for step in config_test_pipeline(cfg):
         for key in ('layout', 'dataset'):
             if isinstance(step.get(key), (str, dict)) and step.get(
                     'type') in ('SkeletonStream', 'ToSkeletonStream',

@@ -26,7 +26,7 @@ from lsta_mm.label_maps import default_label_map, load_label_map
 
 __all__ = [
     'init_recognizer', 'load_skeleton_input', 'make_skeleton_sample',
-    'test_pipeline_of', 'inference_skeleton_array', 'recognize_skeleton',
+    'config_test_pipeline', 'inference_skeleton_array', 'recognize_skeleton',
     'top_k_labels', 'num_classes_of'
 ]
 
@@ -159,7 +159,7 @@ def make_skeleton_sample(keypoint: np.ndarray,
     return sample
 
 
-def test_pipeline_of(cfg) -> List[dict]:
+def config_test_pipeline(cfg) -> List[dict]:
     """The config's test pipeline: ``test_dataloader``'s dataset pipeline
     (unwrapping dataset wrappers), else the ``test_pipeline`` variable."""
     loader = cfg.get('test_dataloader')
@@ -172,10 +172,6 @@ def test_pipeline_of(cfg) -> List[dict]:
         return list(cfg.test_pipeline)
     raise KeyError('the config has neither test_dataloader.dataset.pipeline '
                    'nor test_pipeline')
-
-
-# Not a pytest test despite the name.
-test_pipeline_of.__test__ = False
 
 
 def inference_skeleton_array(model: torch.nn.Module,
@@ -200,7 +196,7 @@ def inference_skeleton_array(model: torch.nn.Module,
     """
     cfg = model.cfg
     init_default_scope(cfg.get('default_scope', 'mmaction'))
-    pipeline = Compose(test_pipeline or test_pipeline_of(cfg))
+    pipeline = Compose(test_pipeline or config_test_pipeline(cfg))
     sample = make_skeleton_sample(keypoint, keypoint_score, frame_dir,
                                   img_shape)
     return inference_recognizer(model, sample, pipeline)

@@ -38,7 +38,8 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 
 from lsta_mm.utils.topology import get_topology
-from .inference import make_skeleton_sample, num_classes_of, test_pipeline_of
+from .inference import (config_test_pipeline, make_skeleton_sample,
+                        num_classes_of)
 
 __all__ = [
     'DEFAULT_LAYERS', 'resolve_layer', 'feature_importance',
@@ -93,7 +94,7 @@ def resolve_layer(model: torch.nn.Module,
 def _joint_pipeline(cfg) -> List[dict]:
     """The test pipeline, one clip, with every stream set to joints."""
     steps = []
-    for step in copy.deepcopy(test_pipeline_of(cfg)):
+    for step in copy.deepcopy(config_test_pipeline(cfg)):
         kind = step.get('type')
         if kind in _STREAM_TRANSFORMS:
             continue
