@@ -20,6 +20,7 @@ import _bootstrap  # noqa: F401,I001  (must precede torch: malloc, sys.path)
 import argparse
 import json
 import os.path as osp
+import sys
 
 import mmengine  # noqa: E402
 import torch  # noqa: E402
@@ -65,6 +66,9 @@ def main(argv=None):
     except (OSError, ValueError, KeyError, IndexError) as err:
         raise SystemExit(f'error: {err}')
     model = init_recognizer(args.config, checkpoint, device=args.device)
+    if checkpoint is None and not hasattr(model, 'stream_names'):
+        print('warning: no checkpoint given: the model has random weights',
+              file=sys.stderr)
     result = inference_skeleton_array(
         model,
         sequence['keypoint'],

@@ -20,6 +20,7 @@ Examples:
 import _bootstrap  # noqa: F401,I001  (must precede torch: malloc, sys.path)
 import argparse
 import os.path as osp
+import sys
 
 import mmengine  # noqa: E402
 import torch  # noqa: E402
@@ -109,6 +110,9 @@ def main(argv=None):
     except (OSError, ValueError, KeyError, IndexError) as err:
         raise SystemExit(f'error: {err}')
     model = init_recognizer(args.config, checkpoint, device=args.device)
+    if checkpoint is None and not hasattr(model, 'stream_names'):
+        print('warning: no checkpoint given: the model has random weights',
+              file=sys.stderr)
     layout = args.layout or layout_of(model.cfg)
     label_map = args.label_map or default_label_map(
         num_classes_of(model) or 0)
