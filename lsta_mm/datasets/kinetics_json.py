@@ -65,14 +65,21 @@ def load_kinetics_json(path: str,
         indices = [int(frame['frame_index']) for frame in frames]
         first = min(indices) if indices else 0
         num_frames = max(indices) - first + 1 if indices else 0
-        width = max([len(frame['skeleton']) for frame in frames] + [0])
-        data = np.zeros((max(width, 1), num_frames, KINETICS_NUM_JOINTS, 3),
-                        dtype=np.float32)
+        person, frame_of, poses, scores = [], [], [], []
         for index, frame in zip(indices, frames):
-            for m, person in enumerate(frame['skeleton']):
-                data[m, index - first, :, :2] = np.reshape(
-                    person['pose'], (KINETICS_NUM_JOINTS, 2))
-                data[m, index - first, :, 2] = person['score']
+            for m, skeleton in enumerate(frame['skeleton']):
+                person.append(m)
+                frame_of.append(index - first)
+                poses.append(skeleton['pose'])
+                scores.append(skeleton['score'])
+        width = max(person) + 1 if person else 1
+        data = np.zeros((width, num_frames, KINETICS_NUM_JOINTS, 3),
+                        dtype=np.float32)
+        if person:  # one conversion for all persons and frames
+            data[person, frame_of, :, :2] = np.asarray(
+                poses, dtype=np.float32).reshape(-1, KINETICS_NUM_JOINTS, 2)
+            data[person, frame_of, :, 2] = np.asarray(
+                scores, dtype=np.float32).reshape(-1, KINETICS_NUM_JOINTS)
     except (KeyError, TypeError, ValueError) as err:
         raise KineticsFormatError(
             f'{path}: not in the Kinetics-Skeleton JSON format (need '

@@ -14,6 +14,7 @@ from mmaction.datasets import PoseDataset
 from mmengine.logging import MMLogger
 
 from lsta_mm.registry import DATASETS
+from lsta_mm.utils.topology import get_topology
 from .safe_pickle import safe_load_pickle
 from .transforms.skeleton_streams import default_coord_dims
 from .validation import (AnnotationError, Problem, check_sample, check_split,
@@ -67,7 +68,6 @@ class LSTAPoseDataset(PoseDataset):
         self.coord_dims = default_coord_dims(layout)
         self.in_channels = 3 if in_channels is None else in_channels
         self.skip_invalid = skip_invalid
-        from lsta_mm.utils.topology import get_topology
         self.num_node = get_topology(layout).num_node
         super().__init__(
             ann_file, pipeline=pipeline, num_classes=num_classes, **kwargs)
