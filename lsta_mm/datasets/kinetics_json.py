@@ -114,8 +114,8 @@ def dump_kinetics_json(path: str, keypoint: np.ndarray, score: np.ndarray,
     for t in range(keypoint.shape[1]):
         people = [
             dict(
-                pose=np.round(keypoint[m, t], 3).ravel().tolist(),
-                score=np.round(score[m, t], 3).tolist())
+                pose=[round(v, 3) for v in keypoint[m, t].ravel().tolist()],
+                score=[round(v, 3) for v in score[m, t].tolist()])
             for m in range(keypoint.shape[0]) if score[m, t].sum() > 0
         ]
         frames.append(dict(frame_index=t + 1, skeleton=people))
