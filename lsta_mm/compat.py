@@ -30,6 +30,7 @@ import importlib.util
 import os
 import os.path as osp
 import pickle
+import re
 import sys
 import types
 import warnings
@@ -173,9 +174,10 @@ def safe_torch_load(filename, map_location=None):
         if 'Weights only load failed' in text or 'GLOBAL' in text:
             raise UnsafeCheckpointError(
                 f'refusing to load checkpoint {name}: its pickle references '
-                f'a global that is not on lsta_mm\'s allowlist, and loading '
-                f'it could execute arbitrary code. torch said: '
-                f'{_first_lines(text)}') from None
+                f'{_refused_global(text)}, which is not on lsta_mm\'s '
+                f'allowlist; loading it could execute arbitrary code. Only '
+                f'load checkpoints written by mmengine/torch from a source '
+                f'you trust.') from None
         raise CorruptCheckpointError(
             f'checkpoint {name} cannot be read: {_first_lines(text)}'
         ) from None
@@ -184,6 +186,14 @@ def safe_torch_load(filename, map_location=None):
             f'checkpoint {name} is truncated, empty or not a torch '
             f'checkpoint ({type(err).__name__}: {_first_lines(str(err))})'
         ) from None
+
+
+def _refused_global(text: str) -> str:
+    """The global torch's weights-only unpickler refused, from its message."""
+    match = re.search(r'GLOBAL\s+([\w.]+)', text)
+    if match:
+        return f'the global {match.group(1)}'
+    return f'a forbidden object ({_first_lines(text, 1)})'
 
 
 def _first_lines(text: str, count: int = 3) -> str:
