@@ -6,9 +6,11 @@ human body. Then the 'motion' stream used the temporal difference between
 adjacent frames of 'joint' or 'bone' as input."
 
 Bone parents come only from :func:`lsta_mm.utils.topology.get_topology`
-(mmaction2's ``Graph`` table), never from a second pair list: mmaction2's own
-``JointToBone`` pairs for ``nturgb+d`` have drifted from its ``Graph``
-(joint 21's parent), ours cannot.
+(mmaction2's ``Graph`` table), never from a second pair list. mmaction2's
+own ``JointToBone`` pairs have drifted from its ``Graph`` (``nturgb+d``:
+the hand tips 21 and 23 hang from the thumbs, not the hands; ``openpose``
+and ``coco``: rooted at the nose, not the neck / with hips under the
+nose); ours cannot drift.
 
 Channels. The first ``coord_dims`` channels are coordinates (x, y, z for
 ``nturgb+d``; x, y for ``openpose`` and ``coco``); any further channel is a
