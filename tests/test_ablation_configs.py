@@ -33,6 +33,7 @@ EXPECTED = {
     (None, ) * 3,
     'lsta_ntu60_xsub_joint_s4': DEFAULT[:3] + (4, ) + DEFAULT[4:],
     'lsta_ntu60_xsub_joint_s8': DEFAULT[:3] + (8, ) + DEFAULT[4:],
+    'lsta_ntu60_xsub_joint_stride_in_atpa': DEFAULT,
 }
 for _k in (4, 8, 12):
     EXPECTED[f'lsta_ntu60_xsub_joint_gcn_k{_k}'] = ('gcn', _k) + DEFAULT[2:]
@@ -71,7 +72,9 @@ def test_config_builds_with_expected_switches(name):
     assert cfg.model.backbone.type == 'LSTANet'
     assert cfg.train_dataloader.dataset is not None
     scheme, k, temporal, s, eta, dilations, pooling = EXPECTED[name]
+    early = name != 'lsta_ntu60_xsub_joint_stride_in_atpa'
     for block in model.backbone.blocks:
+        assert block.stride_before_spatial == early
         assert block.spatial.scheme == scheme
         assert block.spatial.A.shape[0] == k
         assert all(type(m) is temporal for m in block.temporal)
@@ -93,6 +96,7 @@ def test_parameter_counts_differ_where_expected():
                      'lsta_ntu60_xsub_joint_tpa_noattn',
                      'lsta_ntu60_xsub_joint_s4', 'lsta_ntu60_xsub_joint_eta3',
                      'lsta_ntu60_xsub_joint_avgpool',
+                     'lsta_ntu60_xsub_joint_stride_in_atpa',
                      'lsta_ntu60_xsub_joint_gcn_k8')
     }
     base = counts[BASE]
@@ -105,6 +109,8 @@ def test_parameter_counts_differ_where_expected():
     # S = 4 has fewer, wider fragments: 4 * 3 * (C/4)^2 > 6 * 3 * (C/6)^2
     assert counts['lsta_ntu60_xsub_joint_s4'] > base
     assert base - counts['lsta_ntu60_xsub_joint_eta3'] == 9 * 3 * 2
-    # pooling and the spatial scheme change no parameter
+    # pooling, the stride placement and the spatial scheme change no
+    # parameter
     assert counts['lsta_ntu60_xsub_joint_avgpool'] == base
+    assert counts['lsta_ntu60_xsub_joint_stride_in_atpa'] == base
     assert counts['lsta_ntu60_xsub_joint_gcn_k8'] == base

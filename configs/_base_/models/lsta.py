@@ -22,5 +22,8 @@ model = dict(
             mam_cfg=dict(
                 type='MAM', kernel_size=5, dilations=(1, 2, 3),
                 pooling='max')),
-        num_temporal_modules=3),
+        num_temporal_modules=3,
+        # a block's stride averages its input frames before MSDA (set False
+        # to stride in the first ATPA instead; docs/model.md)
+        stride_before_spatial=True),
     cls_head=dict(type='GCNHead', num_classes=60, in_channels=288))

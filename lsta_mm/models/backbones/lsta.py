@@ -49,6 +49,9 @@ class LSTANet(BaseModule):
             eta = 5, dilations 1-3, max pooling).
         num_temporal_modules (int): Temporal modules per block.
             Defaults to 3.
+        stride_before_spatial (bool): Each block applies its stride by
+            averaging frames before MSDA (True) or in its first temporal
+            module (False); see :class:`LSTABlock`. Defaults to True.
         init_cfg (dict or list[dict], optional): Initialisation config.
             Defaults to Kaiming (fan-out) for convs and 1 for norm weights.
 
@@ -67,6 +70,7 @@ class LSTANet(BaseModule):
                  spatial_cfg: OptConfigType = None,
                  temporal_cfg: OptConfigType = None,
                  num_temporal_modules: int = NUM_TEMPORAL_MODULES,
+                 stride_before_spatial: bool = True,
                  init_cfg: OptMultiConfig = None) -> None:
         if init_cfg is None:
             init_cfg = [
@@ -103,7 +107,8 @@ class LSTANet(BaseModule):
                     stride=stride,
                     spatial_cfg=spatial_cfg,
                     temporal_cfg=temporal_cfg,
-                    num_temporal_modules=num_temporal_modules))
+                    num_temporal_modules=num_temporal_modules,
+                    stride_before_spatial=stride_before_spatial))
             channels = out_channels
         self.blocks = ModuleList(blocks)
         self.out_channels = channels

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 import lsta_mm  # noqa: F401
-from lsta_mm.models.modules import ATPA, MSDA, TPA, LSTABlock, ResidualMSTCN
+from lsta_mm.models.modules import (ATPA, MSDA, TPA, LSTABlock, ResidualMSTCN,
+                                    TemporalAvgPool)
 
 GRAPH = dict(layout='coco')
 
@@ -25,12 +26,32 @@ def test_structure_is_eq_8():
     assert block.spatial.num_scales == 8 and block.spatial.scheme == 'msda'
     assert len(block.temporal) == 3
     assert all(isinstance(m, ATPA) for m in block.temporal)
-    # the stride sits in the first ATPA; all keep C' channels
-    assert [m.tpa.stride for m in block.temporal] == [2, 1, 1]
     assert all(m.tpa.in_channels == 12 for m in block.temporal)
+    # default: frames are averaged before MSDA, no temporal module strides
+    assert isinstance(block.pool, TemporalAvgPool)
+    assert [m.tpa.stride for m in block.temporal] == [1, 1, 1]
+    x = torch.randn(2, 3, 8, 17)
+    t = block.temporal
+    torch.testing.assert_close(
+        block(x), t[2](t[1](t[0](block.spatial(block.pool(x))))))
+
+
+def test_stride_in_first_temporal_module():
+    block = LSTABlock(3, 12, graph_cfg=GRAPH, stride=2,
+                      stride_before_spatial=False).eval()
+    assert block.pool is None
+    assert [m.tpa.stride for m in block.temporal] == [2, 1, 1]
     x = torch.randn(2, 3, 8, 17)
     t = block.temporal
     torch.testing.assert_close(block(x), t[2](t[1](t[0](block.spatial(x)))))
+    assert block(x).shape == (2, 12, 4, 17)
+    # MSDA and the 1x1 transforms are per-frame linear maps: the two stride
+    # placements share weights and shapes, and differ only through the
+    # norm and activation that follow MSDA
+    early = LSTABlock(3, 12, graph_cfg=GRAPH, stride=2).eval()
+    early.load_state_dict(block.state_dict())
+    assert early(x).shape == block(x).shape
+    assert not torch.allclose(early(x), block(x))
 
 
 @pytest.mark.parametrize('temporal_cfg,cls', [
