@@ -115,7 +115,7 @@ def generate(folder: str,
     bar = None
     if progress:
         from mmengine.utils import ProgressBar
-        bar = ProgressBar(num_files)
+        bar = ProgressBar(num_files, file=sys.stderr)
     for index in range(num_files):
         action = int(rng.integers(1, 61))
         name = (f'S{index % 17 + 1:03d}C{index % 3 + 1:03d}'
