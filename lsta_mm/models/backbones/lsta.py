@@ -135,6 +135,10 @@ class LSTANet(BaseModule):
         x = x.view(n, m, v, c, t)  # (N, M, V, C, T)
         x = x.permute(0, 1, 3, 4, 2)  # (N, M, C, T, V)
         x = x.reshape(n * m, c, t, v)  # (N*M, C, T, V)
+        # Channels-last memory (values unchanged): the 1x1 and small
+        # temporal convs become plain GEMMs for oneDNN/cuDNN and MSDA's
+        # aggregation lands in the layout its conv reads (docs/benchmarks.md).
+        x = x.contiguous(memory_format=torch.channels_last)
         for block in self.blocks:
             x = block(x)  # (N*M, C', T', V)
         return x.reshape((n, m) + x.shape[1:])  # (N, M, C_out, T_out, V)

@@ -148,11 +148,17 @@ class MSDA(BaseModule):
         res = None if self.residual is None else self.residual(x)
         k = self.num_scales
         graph = self.A if self.A_offset is None else self.A + self.A_offset
-        graph = graph.transpose(0, 1).reshape(v, k * v)  # (V, K*V)
-        agg = torch.matmul(x.reshape(nm, c * t, v), graph)  # Eq. (3) A_k X
-        agg = agg.view(nm, c, t, k, v)  # (N*M, C, T, K, V)
-        agg = agg.permute(0, 3, 1, 2, 4)  # (N*M, K, C, T, V)
-        agg = agg.reshape(nm, k * c, t, v)  # (N*M, K*C, T, V)
+        # One batched matmul for all K scales, in channels-last memory: for
+        # every (sample, frame) the (V, C) joint features are multiplied by
+        # the stacked (W*K, V) matrices, which writes the K aggregations in
+        # exactly the (T, W, K*C) layout the 1x1 conv reads: no permute copy
+        # of the K-times larger result.
+        graph = graph.permute(2, 0, 1).reshape(v * k, v)  # (W*K, V)
+        x = x.contiguous(memory_format=torch.channels_last)
+        rows = x.permute(0, 2, 3, 1).reshape(nm * t, v, c)  # (N*M*T, V, C)
+        agg = torch.matmul(graph, rows)  # (N*M*T, W*K, C), Eq. (3) A_k X
+        agg = agg.view(nm, t, v, k * c)  # (N*M, T, W, K*C)
+        agg = agg.permute(0, 3, 1, 2)  # (N*M, K*C, T, W), channels-last
         out = self.norm(self.conv(agg))  # (N*M, C', T, V), sum_k A X W
         if res is not None:
             out += res  # the norm's backward does not need its output

@@ -147,7 +147,11 @@ class TPA(BaseModule):
         carry = None
         for conv, fragment in zip(self.fragments,
                                   x.split(self.fragment_channels, dim=1)):
-            carry = conv(fragment if carry is None else fragment + carry)
+            fragment = fragment if carry is None else fragment + carry
+            # A channel slice is not dense; small-channel temporal convs are
+            # several times faster on dense channels-last input.
+            carry = conv(
+                fragment.contiguous(memory_format=torch.channels_last))
             outs.append(carry)  # Eq. (4)
         out = torch.cat(outs, dim=1)  # (N*M, C', T', V), Eq. (5)
         if res is not None:
