@@ -9,6 +9,10 @@ _base_ = ['./lsta_ntu60_xsub_joint.py']
 ann_file = 'data/demo/ntu_demo_3d.pkl'
 num_classes = 8
 clip_len = 48
+# The dataset keeps only the most active person of each sample (the actor,
+# not the idle bystander some samples have); the network still sees
+# M = 2 persons, the second one zero, as for NTU-60.
+num_person = 1
 
 model = dict(
     backbone=dict(
@@ -39,33 +43,45 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
-        ann_file=ann_file, num_classes=num_classes, pipeline=train_pipeline))
+        ann_file=ann_file,
+        num_classes=num_classes,
+        num_person=num_person,
+        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
-        ann_file=ann_file, num_classes=num_classes, pipeline=val_pipeline))
+        ann_file=ann_file,
+        num_classes=num_classes,
+        num_person=num_person,
+        pipeline=val_pipeline))
 test_dataloader = dict(
     batch_size=16,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
-        ann_file=ann_file, num_classes=num_classes, pipeline=test_pipeline))
+        ann_file=ann_file,
+        num_classes=num_classes,
+        num_person=num_person,
+        pipeline=test_pipeline))
 
-train_cfg = dict(max_epochs=10, val_interval=1)
+train_cfg = dict(max_epochs=15, val_interval=1)
 param_scheduler = [
     dict(
         type='MultiStepLR',
         begin=0,
-        end=10,
+        end=15,
         by_epoch=True,
-        milestones=[8],
+        milestones=[12],
         gamma=0.1)
 ]
-# 16 samples per step on one machine; lr 0.1 reaches a useful accuracy in
-# the few steps the demo takes.
-optim_wrapper = dict(optimizer=dict(lr=0.1))
+# The demo's few steps: AdamW gets through the flat start of training
+# (SGD with lr 0.05-0.2 needed from 2 to more than 7 of the 10 epochs,
+# depending on the seed). The paper's SGD recipe is in the real configs.
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='AdamW', lr=6e-3, weight_decay=1e-4))
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 default_hooks = dict(
     logger=dict(interval=5), checkpoint=dict(max_keep_ckpts=1))
+randomness = dict(seed=0)  # the same demo run every time
