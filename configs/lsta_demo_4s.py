@@ -56,6 +56,7 @@ test_pipeline = [
         layout='nturgb+d',
         stream='joint',
         clip_len={{_base_.clip_len}},
+        num_person={{_base_.num_person}},
         test_mode=True),
     dict(
         type='PackActionInputs',

@@ -9,13 +9,14 @@ _base_ = ['./lsta_ntu60_xsub_joint.py']
 ann_file = 'data/demo/ntu_demo_3d.pkl'
 num_classes = 8
 clip_len = 48
-# The dataset keeps only the most active person of each sample (the actor,
-# not the idle bystander some samples have); the network still sees
-# M = 2 persons, the second one zero, as for NTU-60.
+# One person: the dataset keeps the most active person of each sample (the
+# actor, not the idle bystander some samples have), and the pipeline and the
+# network take M = 1.
 num_person = 1
 
 model = dict(
     backbone=dict(
+        num_person=num_person,
         stage_channels=(24, 48, 96),
         spatial_cfg=dict(type='MSDA', num_scales=4)),
     cls_head=dict(num_classes=num_classes, in_channels=96))
@@ -25,17 +26,19 @@ train_pipeline = [
         type='SkeletonStream',
         layout='nturgb+d',
         stream='joint',
+        num_person=num_person,
         clip_len=clip_len),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 val_pipeline = [
     dict(
         type='SkeletonStream',
         layout='nturgb+d',
         stream='joint',
+        num_person=num_person,
         clip_len=clip_len,
         test_mode=True),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 test_pipeline = val_pipeline
 train_dataloader = dict(

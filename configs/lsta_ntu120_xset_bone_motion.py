@@ -8,7 +8,7 @@ train_pipeline = [
         layout='nturgb+d',
         stream='bone_motion',
         clip_len=300),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 val_pipeline = [
     dict(
@@ -17,7 +17,7 @@ val_pipeline = [
         stream='bone_motion',
         clip_len=300,
         test_mode=True),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 test_pipeline = val_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -93,8 +93,11 @@ def test_train_and_test_step(name):
     layout = cfg.model.backbone.graph_cfg.layout
     num_node = get_topology(layout).num_node
     channels = cfg.model.backbone.get('in_channels', 3)
+    num_person = cfg.model.backbone.get('num_person', 2)
     num_classes = cfg.model.cls_head.num_classes
-    inputs = [torch.randn(1, 2, 16, num_node, channels) for _ in range(2)]
+    inputs = [
+        torch.randn(1, num_person, 16, num_node, channels) for _ in range(2)
+    ]
     samples = [
         ActionDataSample().set_gt_label(label)
         for label in (0, num_classes - 1)

@@ -10,11 +10,11 @@ ann_file = 'data/skeleton/my_coco17.pkl'
 data = dict(ann_file=ann_file, layout='coco', num_classes=10)
 train_pipeline = [
     dict(type='SkeletonStream', layout='coco'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 val_pipeline = [
     dict(type='SkeletonStream', layout='coco', test_mode=True),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 test_pipeline = val_pipeline
 train_dataloader = dict(

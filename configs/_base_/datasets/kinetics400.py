@@ -10,7 +10,7 @@ ann_file = 'data/skeleton/kinetics_skeleton_2d.pkl'
 train_pipeline = [
     dict(type='SkeletonStream', layout='openpose', stream='joint',
          clip_len=300),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 val_pipeline = [
     dict(
@@ -19,7 +19,7 @@ val_pipeline = [
         stream='joint',
         clip_len=300,
         test_mode=True),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 test_pipeline = val_pipeline
 

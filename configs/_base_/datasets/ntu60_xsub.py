@@ -9,7 +9,7 @@ ann_file = 'data/skeleton/ntu60_3d.pkl'
 train_pipeline = [
     dict(type='SkeletonStream', layout='nturgb+d', stream='joint',
          clip_len=300),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 val_pipeline = [
     dict(
@@ -18,7 +18,7 @@ val_pipeline = [
         stream='joint',
         clip_len=300,
         test_mode=True),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 test_pipeline = val_pipeline
 
