@@ -15,7 +15,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
-from mmaction.apis import inference_recognizer, init_recognizer
+from mmaction.apis import inference_recognizer
+from mmaction.apis import init_recognizer as _mmaction_init_recognizer
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
@@ -31,6 +32,39 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES = ('.skeleton', '.npy', '.pkl')
+
+
+def init_recognizer(config, checkpoint=None, device='cuda:0'):
+    """mmaction2's ``init_recognizer``, loading the checkpoint strictly.
+
+    mmaction2 loads with ``strict=False``, so a checkpoint of another
+    architecture or class count only logs a warning and predicts with
+    partly random weights. Here the model is built without weights, the
+    checkpoint is read through lsta_mm's safe loader and checked to fit
+    exactly (:func:`lsta_mm.engine.verify_checkpoint_file`: one error listing
+    the mismatched keys), then loaded.
+
+    Args:
+        config (str | Config): Model config.
+        checkpoint (str, optional): Checkpoint file; None keeps the
+            initial weights (the ensemble recognizer loads its own).
+        device (str): Device to put the model on.
+
+    Returns:
+        nn.Module: The recognizer in eval mode, with ``.cfg``.
+    """
+    model = _mmaction_init_recognizer(config, None, device=device)
+    if checkpoint is not None:
+        from lsta_mm.engine import verify_checkpoint_file
+        state = verify_checkpoint_file(model, checkpoint)
+        weights = state.get('state_dict', state)
+        model.load_state_dict(weights, strict=True)
+        meta = state.get('meta', {})
+        if 'dataset_meta' in meta:
+            model.dataset_meta = meta['dataset_meta']
+        model.to(device)
+    model.eval()
+    return model
 
 
 def _check_keypoint(keypoint, source: str) -> np.ndarray:

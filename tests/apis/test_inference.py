@@ -146,3 +146,20 @@ def test_bad_inputs_get_one_clear_error(model_and_files, tmp_path):
                   str(tmp_path / 'list.pkl'))
     assert load_skeleton_input(str(tmp_path / 'list.pkl'))[
         'keypoint'].shape == (1, 2, 25, 3)
+
+
+def test_checkpoint_of_another_class_count_is_refused(model_and_files,
+                                                      tmp_path):
+    from lsta_mm.engine import CheckpointMismatchError
+    cfg, ckpt, _, _ = model_and_files
+    other = init_recognizer(tiny_config(num_classes=5), None, device='cpu')
+    other_ckpt = str(tmp_path / 'five_classes.pth')
+    save_checkpoint({'state_dict': other.state_dict()}, other_ckpt)
+    with pytest.raises(CheckpointMismatchError,
+                       match=r'five_classes\.pth[\s\S]*cls_head'):
+        init_recognizer(cfg, other_ckpt, device='cpu')
+    # the fitting checkpoint loads exactly
+    model = init_recognizer(cfg, ckpt, device='cpu')
+    saved = torch.load(ckpt, weights_only=True)['state_dict']
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, saved[key]), key
