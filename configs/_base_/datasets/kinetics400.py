@@ -5,7 +5,10 @@
 # = 300 frames by replaying the action and normalised and translated as in the
 # paper (section 3.2). 16 samples per GPU: the paper's total batch of 64 on 4
 # GPUs (auto_scale_lr.base_batch_size).
-dataset_type = 'LSTAPoseDataset'
+# The NTU-60 X-Sub base with the 2-D OpenPose layout, its file, splits and
+# 400 classes.
+_base_ = ['./ntu60_xsub.py']
+
 ann_file = 'data/skeleton/kinetics_skeleton_2d.pkl'
 train_pipeline = [
     dict(type='SkeletonStream', layout='openpose', stream='joint',
@@ -23,47 +26,10 @@ val_pipeline = [
 ]
 test_pipeline = val_pipeline
 
+kinetics = dict(ann_file=ann_file, layout='openpose', num_classes=400)
 train_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=train_pipeline,
-        split='train',
-        layout='openpose',
-        num_classes=400,
-        num_person=2))
+    dataset=dict(split='train', pipeline=train_pipeline, **kinetics))
 val_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=val_pipeline,
-        split='val',
-        layout='openpose',
-        num_classes=400,
-        num_person=2,
-        test_mode=True))
+    dataset=dict(split='val', pipeline=val_pipeline, **kinetics))
 test_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=test_pipeline,
-        split='val',
-        layout='openpose',
-        num_classes=400,
-        num_person=2,
-        test_mode=True))
-
-val_evaluator = [dict(type='AccMetric')]
-test_evaluator = val_evaluator
+    dataset=dict(split='val', pipeline=test_pipeline, **kinetics))

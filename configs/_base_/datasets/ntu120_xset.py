@@ -1,69 +1,7 @@
-# NTU RGB+D 120, cross-setup (X-Set) benchmark: annotations, joint-stream
-# pipelines, loaders and evaluators. Prepare data/skeleton/ntu120_3d.pkl with
-# tools/data/gen_ntu_pkl.py --task ntu120, or mmaction2's prepared
-# ntu120_3d.pkl (docs/data.md). Clips are padded to T = 300 frames by replaying
-# the action and normalised and translated as in the paper (section 3.2). 16
-# samples per GPU: the paper's total batch of 64 on 4 GPUs
-# (auto_scale_lr.base_batch_size).
-dataset_type = 'LSTAPoseDataset'
-ann_file = 'data/skeleton/ntu120_3d.pkl'
-train_pipeline = [
-    dict(type='SkeletonStream', layout='nturgb+d', stream='joint',
-         clip_len=300),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
-val_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='nturgb+d',
-        stream='joint',
-        clip_len=300,
-        test_mode=True),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
-test_pipeline = val_pipeline
+# NTU RGB+D 120, cross-setup (X-Set) benchmark: the NTU-120 X-Sub base with
+# the setup split of mmaction2's ntu120_3d.pkl (xset_train / xset_val).
+_base_ = ['./ntu120_xsub.py']
 
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=train_pipeline,
-        split='xset_train',
-        layout='nturgb+d',
-        num_classes=120,
-        num_person=2))
-val_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=val_pipeline,
-        split='xset_val',
-        layout='nturgb+d',
-        num_classes=120,
-        num_person=2,
-        test_mode=True))
-test_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=test_pipeline,
-        split='xset_val',
-        layout='nturgb+d',
-        num_classes=120,
-        num_person=2,
-        test_mode=True))
-
-val_evaluator = [dict(type='AccMetric')]
-test_evaluator = val_evaluator
+train_dataloader = dict(dataset=dict(split='xset_train'))
+val_dataloader = dict(dataset=dict(split='xset_val'))
+test_dataloader = dict(dataset=dict(split='xset_val'))
