@@ -61,21 +61,6 @@ def _run(args, env, expect_ok=True):
     return result.returncode, out
 
 
-def _run_script(path, args, monkeypatch, capsys):
-    """Run a tool's ``__main__`` in this process (its imports are warm)."""
-    import runpy
-    monkeypatch.setenv('LSTA_MALLOC_TUNING', '0')  # no re-exec of pytest
-    monkeypatch.setattr(sys, 'argv', [path] + list(args))
-    monkeypatch.syspath_prepend(osp.dirname(path))
-    code = 0
-    try:
-        runpy.run_path(path, run_name='__main__')
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
-
-
 def _dump_scores(path):
     with open(path, 'rb') as handle:
         samples = pickle.load(handle)
@@ -131,14 +116,14 @@ def setup(tmp_path_factory, tiny_ann_file):
 FUSE = osp.join(REPO_ROOT, 'tools', 'fuse_scores.py')
 
 
-def test_fusion_equals_weighted_sum_by_hand(setup, monkeypatch, capsys):
+def test_fusion_equals_weighted_sum_by_hand(setup, run_tool):
     root, paths, _ = setup
     out_pkl, out_json = str(root / 'fused.pkl'), str(root / 'fused.json')
-    code, out = _run_script(FUSE, [
+    code, out = run_tool(FUSE, [
         paths['joint']['dump'], paths['joint_motion']['dump'], '--weights',
         '0.6', '0.4', '--names', 'joint', 'joint_motion', '--out', out_pkl,
         '--json', out_json
-    ], monkeypatch, capsys)
+    ])
     assert code == 0, out
     assert 'fusion' in out and 'not probabilities' not in out
     joint, labels, _ = _dump_scores(paths['joint']['dump'])
@@ -158,20 +143,18 @@ def test_fusion_equals_weighted_sum_by_hand(setup, monkeypatch, capsys):
     report = osp.join(
         osp.dirname(mmaction.__file__), '.mim', 'tools', 'analysis_tools',
         'report_accuracy.py')
-    code, out = _run_script(report,
-                            ['--preds', out_pkl, '--coefficients', '1'],
-                            monkeypatch, capsys)
+    code, out = run_tool(report, ['--preds', out_pkl, '--coefficients', '1'])
     assert f'Top 1 Accuracy: {top1:.04f}' in out
 
 
-def test_mismatched_dumps_are_refused(setup, monkeypatch, capsys, tmp_path):
+def test_mismatched_dumps_are_refused(setup, run_tool, tmp_path):
     _, paths, _ = setup
     _, _, samples = _dump_scores(paths['joint']['dump'])
     with open(tmp_path / 'reordered.pkl', 'wb') as handle:
         pickle.dump(samples[::-1], handle)  # same samples, other order
-    code, out = _run_script(
+    code, out = run_tool(
         FUSE, [paths['joint']['dump'],
-               str(tmp_path / 'reordered.pkl')], monkeypatch, capsys)
+               str(tmp_path / 'reordered.pkl')])
     assert code != 0
     assert 'not in the same sample order' in str(code)
     assert 'reordered.pkl' in str(code)

@@ -1,7 +1,6 @@
 """tools/infer.py: top-5 class names, JSON, same answer for every format."""
 import json
 import os.path as osp
-import runpy
 import sys
 
 import numpy as np
@@ -10,41 +9,14 @@ import torch
 
 PYTHON = sys.executable
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-RUNTIME = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')
 INFER = osp.join(REPO_ROOT, 'tools', 'infer.py')
 NAME = 'S002C001P004R002A023'
 
-CONFIG = f'''
-_base_ = [{RUNTIME!r}]
-model = dict(
-    type='RecognizerGCN',
-    backbone=dict(type='LSTANet', graph_cfg=dict(layout='nturgb+d'),
-                  stage_channels=(12, 24), stage_strides=(1, 2)),
-    cls_head=dict(type='GCNHead', num_classes=60, in_channels=24))
-test_pipeline = [
-    dict(type='SkeletonStream', layout='nturgb+d', stream='joint',
-         clip_len=16, test_mode=True),
-    dict(type='PackActionInputs')]
-test_dataloader = dict(dataset=dict(type='PoseDataset', ann_file='',
-                                    pipeline=test_pipeline))
-'''
-
-
-def run_tool(path, args, monkeypatch, capsys):
-    monkeypatch.setenv('LSTA_MALLOC_TUNING', '0')  # no re-exec of pytest
-    monkeypatch.setattr(sys, 'argv', [path] + list(args))
-    monkeypatch.syspath_prepend(osp.dirname(path))
-    code = 0
-    try:
-        runpy.run_path(path, run_name='__main__')
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+STREAM, CLIP_LEN = 'joint', 16
 
 
 @pytest.fixture(scope='module')
-def files(tmp_path_factory):
+def files(tmp_path_factory, tiny_lsta_config):
     from mmaction.utils import register_all_modules
     from mmengine.runner import save_checkpoint
 
@@ -53,7 +25,7 @@ def files(tmp_path_factory):
     register_all_modules()
     root = tmp_path_factory.mktemp('infer_tool')
     config = root / 'tiny.py'
-    config.write_text(CONFIG)
+    config.write_text(tiny_lsta_config(STREAM, CLIP_LEN))
     torch.manual_seed(1)
     model = init_recognizer(str(config), None, device='cpu')
     ckpt = str(root / 'tiny.pth')
@@ -70,14 +42,14 @@ def files(tmp_path_factory):
     return str(config), ckpt, root
 
 
-def test_infer_prints_top5_and_writes_json(files, monkeypatch, capsys):
+def test_infer_prints_top5_and_writes_json(files, run_tool):
     from lsta_mm.apis import (init_recognizer, load_skeleton_input,
                               recognize_skeleton)
     config, ckpt, root = files
     skeleton = str(root / f'{NAME}.skeleton')
     out_json = str(root / 'pred.json')
     code, out = run_tool(INFER, [config, ckpt, skeleton, '--out-json',
-                                 out_json], monkeypatch, capsys)
+                                 out_json])
     assert code == 0, out
     with open(out_json) as handle:
         record = json.load(handle)
@@ -94,24 +66,21 @@ def test_infer_prints_top5_and_writes_json(files, monkeypatch, capsys):
     api = recognize_skeleton(model, seq)
     assert [(p['label'], pytest.approx(p['score'], abs=1e-7))
             for p in record['predictions']] == api
-    code, out_npy = run_tool(INFER, [config, ckpt, str(root / 'seq.npy')],
-                             monkeypatch, capsys)
+    code, out_npy = run_tool(INFER, [config, ckpt, str(root / 'seq.npy')])
     assert code == 0
     assert out_npy.splitlines()[-5:] == out.splitlines()[-6:-1]
 
 
-def test_infer_refuses_bad_input_with_one_message(files, monkeypatch, capsys,
+def test_infer_refuses_bad_input_with_one_message(files, run_tool,
                                                   tmp_path):
     config, ckpt, root = files
     np.save(tmp_path / 'bad.npy', np.zeros((5, 25)))
-    code, _ = run_tool(INFER, [config, ckpt, str(tmp_path / 'bad.npy')],
-                       monkeypatch, capsys)
+    code, _ = run_tool(INFER, [config, ckpt, str(tmp_path / 'bad.npy')])
     assert 'bad.npy: keypoint has shape (5, 25)' in str(code)
     code, _ = run_tool(INFER, [
         config, ckpt, str(root / f'{NAME}.skeleton'), '--label-map', 'ntu120'
-    ], monkeypatch, capsys)
+    ])
     assert 'label map has 120 names but the model scores 60' in str(code)
     code, _ = run_tool(INFER, [config, str(tmp_path / 'none.pth'),
-                               str(tmp_path / 'bad.npy')], monkeypatch,
-                       capsys)
+                               str(tmp_path / 'bad.npy')])
     assert 'does not exist' in str(code)

@@ -55,8 +55,9 @@ def test_train_writes_checkpoints(trained_work_dir):
     assert any(k.startswith('backbone.') for k in ckpt['state_dict'])
 
 
-def test_test_tool_reports_metrics_and_dumps(trained_work_dir, tiny_ann_file,
-                                            tool_env, tmp_path):
+def test_test_tool_reports_metrics_and_dumps(trained_work_dir,
+                                             tiny_ann_file, tool_env,
+                                             tmp_path):
     dump = tmp_path / 'scores.pkl'
     out = _run([
         PYTHON, 'tools/test.py', CONFIG,

@@ -2,46 +2,16 @@
 import json
 import os.path as osp
 import pickle
-import runpy
-import sys
 
 import numpy as np
 import pytest
 import torch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-RUNTIME = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')
 VISUALIZE = osp.join(REPO_ROOT, 'tools', 'visualize.py')
 PLOT = osp.join(REPO_ROOT, 'tools', 'analysis', 'plot_curves.py')
 
-CONFIG = f'''
-_base_ = [{RUNTIME!r}]
-model = dict(
-    type='RecognizerGCN',
-    backbone=dict(type='LSTANet', graph_cfg=dict(layout='nturgb+d'),
-                  stage_channels=(12, 24), stage_strides=(1, 2)),
-    cls_head=dict(type='GCNHead', num_classes=60, in_channels=24))
-test_pipeline = [
-    dict(type='SkeletonStream', layout='nturgb+d', stream='bone',
-         clip_len=24, test_mode=True),
-    dict(type='PackActionInputs')]
-test_dataloader = dict(dataset=dict(type='PoseDataset', ann_file='',
-                                    pipeline=test_pipeline))
-'''
-
-
-def run_tool(path, args, monkeypatch, capsys):
-    monkeypatch.setenv('LSTA_MALLOC_TUNING', '0')  # no re-exec of pytest
-    monkeypatch.setattr(sys, 'argv', [path] + list(args))
-    monkeypatch.syspath_prepend(osp.dirname(path))
-    monkeypatch.syspath_prepend(osp.join(REPO_ROOT, 'tools'))
-    code = 0
-    try:
-        runpy.run_path(path, run_name='__main__')
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+STREAM, CLIP_LEN = 'bone', 24
 
 
 def png_size(path):
@@ -50,14 +20,15 @@ def png_size(path):
     return image.shape[1], image.shape[0], float(image[..., :3].std())
 
 
-def test_visualize_writes_figure3_pngs(tmp_path, monkeypatch, capsys):
+def test_visualize_writes_figure3_pngs(tmp_path, run_tool,
+                                       tiny_lsta_config):
     from mmaction.utils import register_all_modules
     from mmengine.runner import save_checkpoint
 
     from lsta_mm.apis import init_recognizer
     register_all_modules()
     config = tmp_path / 'tiny.py'
-    config.write_text(CONFIG)
+    config.write_text(tiny_lsta_config(STREAM, CLIP_LEN))
     torch.manual_seed(0)
     model = init_recognizer(str(config), None, device='cpu')
     ckpt = str(tmp_path / 'tiny.pth')
@@ -77,7 +48,7 @@ def test_visualize_writes_figure3_pngs(tmp_path, monkeypatch, capsys):
         str(config), ckpt, str(tmp_path / 'ann.pkl'), '--sample', '0',
         'S001C001P001R001A002', '--out-dir', str(out_dir), '--joint-size',
         '400', '300', '--frame-size', '640', '320'
-    ], monkeypatch, capsys)
+    ])
     assert code == 0, out
     for name, frames in (('S001C001P001R001A001', 18),
                          ('S001C001P001R001A002', 30)):
@@ -113,19 +84,17 @@ def write_scalars(run_dir, train_steps, val_epochs, start=0):
                                      'step': epoch}) + '\n')
 
 
-def test_plot_curves_joins_resumed_runs(tmp_path, monkeypatch, capsys):
+def test_plot_curves_joins_resumed_runs(tmp_path, run_tool):
     from lsta_mm.apis.curves import load_scalars
     write_scalars(tmp_path / '20260101_000000', 8, [1, 2])
     write_scalars(tmp_path / '20260101_010000', 8, [3, 4], start=8)
     scalars = load_scalars(str(tmp_path))
     assert scalars['train']['step'].tolist() == list(range(1, 17))
     assert scalars['val']['acc/top1'] == pytest.approx([0.1, 0.2, 0.3, 0.4])
-    code, out = run_tool(PLOT, [str(tmp_path), '--size', '500', '300'],
-                         monkeypatch, capsys)
+    code, out = run_tool(PLOT, [str(tmp_path), '--size', '500', '300'])
     assert code == 0, out
     for name in ('loss.png', 'top1.png'):
         width, height, spread = png_size(tmp_path / name)
         assert (width, height) == (500, 300) and spread > 0.01
-    code, _ = run_tool(PLOT, [str(tmp_path / 'nothing')], monkeypatch,
-                       capsys)
+    code, _ = run_tool(PLOT, [str(tmp_path / 'nothing')])
     assert 'does not exist' in str(code)
