@@ -17,7 +17,7 @@ import mmaction.registry as registry
 names = {{}}
 for name in {registries!r}:
     reg = getattr(registry, name)
-    names[name] = {{key: cls.__module__ for key, cls in reg.module_dict.items()}}
+    names[name] = {{k: c.__module__ for k, c in reg.module_dict.items()}}
 print(json.dumps(names))
 """
 
@@ -48,8 +48,9 @@ def test_fresh_interpreter_builds_by_name():
         'from mmaction.registry import MODELS\n'
         'model = MODELS.build(dict(type="RecognizerGCN", backbone=dict('
         'type="LSTANet", graph_cfg=dict(layout="coco"), in_channels=3, '
-        'stage_channels=(12, 24, 36), spatial_cfg=dict(type="MSDA", num_scales=2)), cls_head=dict('
-        'type="GCNHead", num_classes=4, in_channels=36)))\n'
+        'stage_channels=(12, 24, 36), '
+        'spatial_cfg=dict(type="MSDA", num_scales=2)), '
+        'cls_head=dict(type="GCNHead", num_classes=4, in_channels=36)))\n'
         'print(type(model.backbone).__name__)\n')
     out = subprocess.run([sys.executable, '-c', code],
                          capture_output=True,

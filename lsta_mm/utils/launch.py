@@ -23,7 +23,8 @@ _CPU_DDP_NOTE = (
     '(device_ids=[LOCAL_RANK]); on a CPU-only machine lsta_mm starts the gloo '
     'process group itself and wraps with device_ids=None.')
 
-def select_dist_backend(cfg, logger=None) -> Optional[str]:
+
+def select_dist_backend(cfg) -> Optional[str]:
     """Choose the torch.distributed backend for ``cfg`` in place.
 
     ``LSTA_DIST_BACKEND`` wins; otherwise ``nccl`` becomes ``gloo`` when CUDA
