@@ -44,38 +44,7 @@ TOOLS_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if TOOLS_DIR not in sys.path:
     sys.path.insert(0, TOOLS_DIR)
 
-import _bootstrap  # noqa: E402,I001  (repository root on sys.path)
-
-
-def tune_allocator():
-    """Apply ``tools/_bootstrap.py``'s malloc settings to analysis tools.
-
-    ``_bootstrap`` re-executes only programs that live in ``tools/`` itself;
-    the benchmarks live one folder deeper, so they re-execute themselves
-    here, before torch is imported, with the same settings. Every model is
-    timed under the same allocator either way; ``LSTA_MALLOC_TUNING=0``
-    opts out as for the other tools.
-    """
-    main_file = getattr(sys.modules.get('__main__'), '__file__', None) or ''
-    if osp.dirname(osp.abspath(main_file)) != osp.dirname(
-            osp.abspath(__file__)):
-        return
-    if (os.environ.get('LSTA_MALLOC_TUNING', '1') == '0'
-            or not sys.platform.startswith('linux')
-            or os.environ.get('LSTA_MALLOC_TUNED') == '1'):
-        return
-    os.environ['LSTA_MALLOC_TUNED'] = '1'
-    missing = {
-        k: v
-        for k, v in _bootstrap.MALLOC_SETTINGS.items() if k not in os.environ
-    }
-    if missing:
-        os.environ.update(missing)
-        os.execv(sys.executable, [sys.executable] + sys.argv)
-
-
-tune_allocator()
-
+import _bootstrap  # noqa: E402,I001  (sys.path, malloc settings: before torch)
 import argparse  # noqa: E402
 import copy  # noqa: E402
 import datetime  # noqa: E402

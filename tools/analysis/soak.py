@@ -21,30 +21,9 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-import _bootstrap  # noqa: E402,I001  (sys.path; before torch)
+import _bootstrap  # noqa: E402,F401,I001  (sys.path, malloc: before torch)
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
-
-
-def _allocator_as_in_train():
-    """Re-execute with tools/train.py's malloc settings (before torch), so
-    the soak measures the allocator real runs use."""
-    if (os.environ.get('LSTA_MALLOC_TUNING', '1') == '0'
-            or os.environ.get('LSTA_MALLOC_TUNED') == '1'):
-        return
-    os.environ['LSTA_MALLOC_TUNED'] = '1'
-    missing = {
-        k: v
-        for k, v in _bootstrap.MALLOC_SETTINGS.items() if k not in os.environ
-    }
-    if missing:
-        os.environ.update(missing)
-        os.execv(sys.executable, [sys.executable] + sys.argv)
-
-
-if __name__ == '__main__':
-    _allocator_as_in_train()
 
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
