@@ -27,7 +27,8 @@ from mmengine.runner import Runner
 import lsta_mm  # noqa: F401  (registers components, safe loading)
 from lsta_mm.engine.runner_setup import (apply_reliability_hooks,
                                          preflight_checkpoint, user_errors)
-from lsta_mm.utils.launch import resolve_work_dir, select_dist_backend
+from lsta_mm.utils.launch import (resolve_work_dir, select_dist_backend,
+                                  shutdown_distributed)
 
 
 def parse_args(argv=None):
@@ -115,6 +116,7 @@ def main(argv=None):
         runner.test()
     except user_errors() as err:
         raise SystemExit(f'[lsta_mm] error: {err}') from None
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

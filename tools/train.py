@@ -29,8 +29,8 @@ import lsta_mm  # noqa: E402,F401  (registers components, safe loading)
 from lsta_mm.engine.runner_setup import (  # noqa: E402
     apply_reliability_hooks, preflight_checkpoint, resume_target,
     strict_load_allowance, user_errors)
-from lsta_mm.utils.launch import (resolve_work_dir,  # noqa: E402
-                                  select_dist_backend)
+from lsta_mm.utils.launch import (  # noqa: E402
+    resolve_work_dir, select_dist_backend, shutdown_distributed)
 
 
 def parse_args(argv=None):
@@ -138,6 +138,7 @@ def main(argv=None):
         runner.train()
     except user_errors() as err:
         raise SystemExit(f'[lsta_mm] error: {err}') from None
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

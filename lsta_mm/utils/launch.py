@@ -15,7 +15,7 @@ import os.path as osp
 import sys
 from typing import Optional
 
-__all__ = ['select_dist_backend', 'resolve_work_dir']
+__all__ = ['select_dist_backend', 'resolve_work_dir', 'shutdown_distributed']
 
 _CPU_DDP_NOTE = (
     'mmengine 0.10 assumes CUDA when it starts a torchrun process group '
@@ -80,3 +80,17 @@ def resolve_work_dir(cfg, config_path: str, work_dir: Optional[str]) -> str:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(config_path))[0])
     return cfg.work_dir
+
+
+def shutdown_distributed() -> None:
+    """Wait for every rank, then tear the process group down.
+
+    Without it a gloo rank that finishes first exits while the group's
+    threads are still running, and the C++ runtime aborts the process
+    (``terminate called without an active exception``), which torchrun
+    reports as a failed run although training had finished.
+    """
+    import torch.distributed as torch_dist
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
