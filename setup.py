@@ -1,4 +1,4 @@
-"""Install lsta_mm: `pip install -e .` after `pip install -r requirements.txt`."""
+"""Install lsta_mm: `pip install -r requirements.txt && pip install -e .`"""
 import importlib.util
 import os.path as osp
 import re

@@ -92,8 +92,8 @@ def joint_to_bone(joint: np.ndarray, parents: np.ndarray,
     bone[..., :coord_dims] = joint[..., :coord_dims] - parent[
         ..., :coord_dims]
     if joint.shape[-1] > coord_dims:
-        score, parent_score = joint[..., coord_dims:], parent[...,
-                                                             coord_dims:]
+        score = joint[..., coord_dims:]
+        parent_score = parent[..., coord_dims:]
         bone[..., coord_dims:] = (score + parent_score) / 2
         missing = (score[..., 0] <= 0) | (parent_score[..., 0] <= 0)
         bone[..., :coord_dims][missing] = 0
