@@ -41,33 +41,16 @@ val_pipeline = [
     dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 test_pipeline = val_pipeline
+# One process, no workers, 16 samples per step, for every loader.
+loader = dict(batch_size=16, num_workers=0, persistent_workers=False)
+demo_data = dict(
+    ann_file=ann_file, num_classes=num_classes, num_person=num_person)
 train_dataloader = dict(
-    batch_size=16,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        ann_file=ann_file,
-        num_classes=num_classes,
-        num_person=num_person,
-        pipeline=train_pipeline))
+    **loader, dataset=dict(**demo_data, pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=16,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        ann_file=ann_file,
-        num_classes=num_classes,
-        num_person=num_person,
-        pipeline=val_pipeline))
+    **loader, dataset=dict(**demo_data, pipeline=val_pipeline))
 test_dataloader = dict(
-    batch_size=16,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        ann_file=ann_file,
-        num_classes=num_classes,
-        num_person=num_person,
-        pipeline=test_pipeline))
+    **loader, dataset=dict(**demo_data, pipeline=test_pipeline))
 
 train_cfg = dict(max_epochs=15, val_interval=1)
 param_scheduler = [
