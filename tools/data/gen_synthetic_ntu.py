@@ -1,6 +1,17 @@
-"""Write a small synthetic skeleton dataset in the NTU RGB+D pkl format.
+"""Write a synthetic skeleton dataset in the NTU RGB+D pkl format.
 
     python tools/data/gen_synthetic_ntu.py --out data/demo/ntu_demo_3d.pkl
+    python tools/data/gen_synthetic_ntu.py --preset hard \
+        --out data/benchmark/ntu_hard_3d.pkl [--mmaction-out DIR]
+
+``--preset demo`` (the default) is the demo's easy data, described below.
+``--preset hard`` is the learning benchmark's data (``synthetic_hard.py``
+beside this file: 20 actions, 40 performers, 600 training / 300 test
+recordings): it writes raw ``.skeleton`` files (``--raw-dir``, default
+``<out without .pkl>_skeletons``), converts them with
+``tools/data/gen_ntu_pkl.py`` into ``--out`` and, with ``--mmaction-out``,
+also with mmaction2's own ``gen_ntu_rgbd_raw.py``. ``--preset tiny`` is the
+same generator with 4 actions and 24 recordings, for tests.
 
 Eight actions of a 25-joint NTU skeleton that differ in which limbs move
 and in tempo (two differ only in tempo), with random duration (40-100
@@ -14,8 +25,13 @@ import argparse
 import os
 import os.path as osp
 import pickle
+import subprocess
+import sys
 
 import numpy as np
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import synthetic_hard  # noqa: E402  (sibling module of this tool)
 
 #: Rest pose of the 25 NTU joints (x to the person's left, y up, metres).
 REST_POSE = np.array(
@@ -132,8 +148,61 @@ def generate(num_per_class: int = 60,
     return dict(split=split, annotations=annotations)
 
 
+def write_preset(preset: str, out: str, raw_dir: str = None,
+                 seed: int = 0, mmaction_out: str = None) -> dict:
+    """Write a ``synthetic_hard`` preset as raw files and convert them."""
+    from mmengine.utils import ProgressBar
+
+    from gen_ntu_pkl import convert
+    raw_dir = raw_dir or osp.splitext(out)[0] + '_skeletons'
+    spec = synthetic_hard.PRESETS[preset]
+    total = len(spec['labels']) * (spec['train'] + spec['test'])
+    print(f'writing {total} .skeleton files of the {preset!r} preset to '
+          f'{raw_dir}', file=sys.stderr)
+    bar = ProgressBar(total, file=sys.stderr)
+    for name in os.listdir(raw_dir) if osp.isdir(raw_dir) else []:
+        if name.endswith('.skeleton'):  # a previous, maybe other, preset
+            os.remove(osp.join(raw_dir, name))
+    synthetic_hard.write_recordings(raw_dir, preset, seed, bar.update)
+    print(file=sys.stderr)
+    summary = convert(raw_dir, out, 'ntu60', workers=1, quiet=True)
+    names = synthetic_hard.class_names(preset)
+    with open(osp.splitext(out)[0] + '_classes.txt', 'w') as f:
+        f.write(''.join(f'{names[i]}\n' for i in range(len(names))))
+    if mmaction_out:
+        import mmaction
+        script = osp.join(
+            osp.dirname(mmaction.__file__), '.mim', 'tools', 'data',
+            'skeleton', 'gen_ntu_rgbd_raw.py')
+        os.makedirs(mmaction_out, exist_ok=True)
+        # outside raw_dir: mmaction2 takes every file there for a sample
+        empty = osp.join(mmaction_out, 'no_missing_skeletons.txt')
+        open(empty, 'w').close()  # its default list path is relative
+        subprocess.run([
+            sys.executable, script, '--data-path', raw_dir + os.sep,
+            '--ignored-sample-path', empty, '--out-folder', mmaction_out,
+            '--task', 'ntu60'
+        ], check=True, stdout=subprocess.DEVNULL)
+        os.remove(empty)
+        summary['mmaction_pkl'] = osp.join(mmaction_out, 'ntu60_3d.pkl')
+    return summary
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--preset',
+        choices=('demo', ) + tuple(synthetic_hard.PRESETS),
+        default='demo',
+        help='demo: the easy 8-action demo data; hard: the learning '
+        'benchmark (20 actions, raw .skeleton files); tiny: 4 actions of '
+        'the hard generator, for tests')
+    parser.add_argument(
+        '--raw-dir', help='hard/tiny: where the .skeleton files go')
+    parser.add_argument(
+        '--mmaction-out',
+        help='hard/tiny: also convert with mmaction2\'s gen_ntu_rgbd_raw.py '
+        'into this folder (ntu60_3d.pkl)')
     parser.add_argument(
         '--out', default=osp.join('data', 'demo', 'ntu_demo_3d.pkl'))
     parser.add_argument(
@@ -145,6 +214,12 @@ def main(argv=None):
     parser.add_argument('--min-frames', type=int, default=40)
     parser.add_argument('--max-frames', type=int, default=100)
     args = parser.parse_args(argv)
+    if args.preset != 'demo':
+        summary = write_preset(args.preset, args.out, args.raw_dir,
+                               args.seed, args.mmaction_out)
+        print(f'wrote {args.out}: ' +
+              ', '.join(f'{k}={v}' for k, v in summary.items()))
+        return
     data = generate(args.num_per_class, args.seed, args.min_frames,
                     args.max_frames)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
