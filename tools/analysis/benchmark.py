@@ -131,6 +131,20 @@ PROJECT_PEERS = {
 # ---------------------------------------------------------------------------
 # Building models
 # ---------------------------------------------------------------------------
+def project_dir(mmaction_src: Optional[str], name: str) -> str:
+    """``projects/<name>`` of an mmaction2 source checkout, checked."""
+    if mmaction_src is None:
+        raise ValueError(f'model {name!r} lives in mmaction2\'s source '
+                         'tree: pass --mmaction-src PATH (a checkout '
+                         'with projects/)')
+    folder = osp.join(mmaction_src, 'projects', name)
+    init = osp.join(folder, 'models', '__init__.py')
+    if not osp.isfile(init):
+        raise FileNotFoundError(
+            f'--mmaction-src {mmaction_src}: {init} does not exist')
+    return folder
+
+
 def setup_registry(mmaction_src: Optional[str] = None,
                    projects: tuple = ()) -> None:
     """Register lsta_mm, mmaction2 and the requested mmaction2 projects."""
@@ -141,15 +155,8 @@ def setup_registry(mmaction_src: Optional[str] = None,
     # init_weights() logs every parameter at INFO level.
     MMLogger.get_current_instance().setLevel(logging.WARNING)
     for name in projects:
-        if mmaction_src is None:
-            raise ValueError(f'model {name!r} lives in mmaction2\'s source '
-                             'tree: pass --mmaction-src PATH (a checkout '
-                             'with projects/)')
-        package = osp.join(mmaction_src, 'projects', name, 'models')
+        package = osp.join(project_dir(mmaction_src, name), 'models')
         init = osp.join(package, '__init__.py')
-        if not osp.isfile(init):
-            raise FileNotFoundError(
-                f'--mmaction-src {mmaction_src}: {init} does not exist')
         module_name = f'_mmaction_projects_{name}'
         if module_name in sys.modules:
             continue
