@@ -35,6 +35,17 @@ EXPECTED = {
     'lsta_ntu60_xsub_joint_s8': DEFAULT[:3] + (8, ) + DEFAULT[4:],
     'lsta_ntu60_xsub_joint_stride_in_atpa': DEFAULT,
 }
+# the learning factors (docs/model.md): ATPA / MAM start and placement
+# name -> (attention_position, neutral_start, gate_scale, zero_init_branch)
+LEARNING = {
+    BASE: ('branch', False, 1.0, False),
+    'lsta_ntu60_xsub_joint_attn_output': ('output', False, 1.0, False),
+    'lsta_ntu60_xsub_joint_mam_neutral_start': ('branch', True, 1.0, False),
+    'lsta_ntu60_xsub_joint_mam_gate2': ('branch', True, 2.0, False),
+    'lsta_ntu60_xsub_joint_zero_init_branch': ('branch', True, 1.0, True),
+}
+for _name in LEARNING:
+    EXPECTED.setdefault(_name, DEFAULT)
 for _k in (4, 8, 12):
     EXPECTED[f'lsta_ntu60_xsub_joint_gcn_k{_k}'] = ('gcn', _k) + DEFAULT[2:]
     EXPECTED[f'lsta_ntu60_xsub_joint_msgcn_k{_k}'] = ('ms-gcn',
@@ -86,6 +97,22 @@ def test_config_builds_with_expected_switches(name):
             assert first.mam.kernel_size == eta
             assert first.mam.dilations == dilations
             assert first.mam.pooling == pooling
+
+
+@pytest.mark.parametrize('name', sorted(LEARNING))
+def test_learning_factor_configs_change_their_switch(name):
+    position, neutral, scale, zero_init = LEARNING[name]
+    model = _build(name)[1]
+    model.init_weights()
+    for block in model.backbone.blocks:
+        for atpa in block.temporal:
+            assert atpa.attention_position == position
+            assert atpa.mam.neutral_start == neutral
+            assert atpa.mam.gate_scale == scale
+            assert atpa.tpa.zero_init_branch == zero_init
+            assert (atpa.mam.weight == 0).all() == neutral
+            gamma = atpa.tpa.fragments[-1].bn.weight
+            assert (gamma == 0).all() == zero_init
 
 
 def test_parameter_counts_differ_where_expected():

@@ -19,9 +19,17 @@ model = dict(
         temporal_cfg=dict(
             type='ATPA',
             num_fragments=6,
+            # MAM re-weights TPA's branch before the residual sum, as ECA
+            # does ('output': TPA's whole output; docs/model.md)
+            attention_position='branch',
             mam_cfg=dict(
-                type='MAM', kernel_size=5, dilations=(1, 2, 3),
-                pooling='max')),
+                type='MAM',
+                kernel_size=5,
+                dilations=(1, 2, 3),
+                pooling='max',
+                # ECA's random start (True: every channel's weight starts
+                # at 0.5)
+                neutral_start=False)),
         num_temporal_modules=3,
         # a block's stride averages its input frames before MSDA (set False
         # to stride in the first ATPA instead; docs/model.md)

@@ -48,6 +48,18 @@ class MAM(BaseModule):
             Defaults to (1, 2, 3).
         pooling (str): 'max' or 'avg' pooling over T and V.
             Defaults to 'max'.
+        neutral_start (bool): Start the 1-D conv weights at zero, so that
+            every channel's weight is ``sigmoid(0) = 0.5`` before training
+            (set in :meth:`init_weights` too), instead of ECA's random
+            start (conv1d's default uniform init), under which the large
+            max-pooled inputs push each channel's weight towards 0 or 1 at
+            random. Defaults to False (ECA's start: it learned as well once
+            MAM re-weights TPA's branch, see :class:`ATPA`).
+        gate_scale (float): The weights are ``gate_scale * sigmoid(.)``.
+            1 is Eq. (6)'s sigmoid; 2 makes a neutral start weigh every
+            channel by exactly 1 (the module starts as the identity and
+            can then both damp and boost channels, in (0, 2)).
+            Defaults to 1.
         init_cfg (dict or list[dict], optional): Initialisation config.
             Defaults to None.
 
@@ -59,6 +71,8 @@ class MAM(BaseModule):
                  kernel_size: int = DEFAULT_KERNEL_SIZE,
                  dilations: Sequence[int] = DEFAULT_DILATIONS,
                  pooling: str = 'max',
+                 neutral_start: bool = False,
+                 gate_scale: float = 1.0,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if kernel_size < 1 or kernel_size % 2 == 0:
@@ -75,6 +89,11 @@ class MAM(BaseModule):
         self.kernel_size = kernel_size
         self.dilations = dilations
         self.pooling = pooling
+        self.neutral_start = neutral_start
+        if gate_scale <= 0:
+            raise ValueError(f'MAM: gate_scale must be positive, got '
+                             f'{gate_scale}')
+        self.gate_scale = gate_scale
         # The parallel dilated convs run as one conv1d with D output
         # channels: row d of the dense (D, span) kernel holds the eta taps
         # of dilation d at positions centre + (j - eta // 2) * d.
@@ -88,10 +107,25 @@ class MAM(BaseModule):
         self.register_buffer(
             'tap_index', rows * span + cols, persistent=False)
         self.span = span
-        # eta taps per dilation, no bias (as ECA); default conv1d init
+        # eta taps per dilation, no bias (as ECA)
         self.weight = nn.Parameter(torch.empty(len(dilations), kernel_size))
-        bound = 1 / math.sqrt(kernel_size)
-        nn.init.uniform_(self.weight, -bound, bound)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Zero weights (``neutral_start``) or conv1d's default uniform
+        initialisation."""
+        if self.neutral_start:
+            nn.init.zeros_(self.weight)
+        else:
+            bound = 1 / math.sqrt(self.kernel_size)
+            nn.init.uniform_(self.weight, -bound, bound)
+
+    def init_weights(self) -> None:
+        """Apply ``init_cfg``, then MAM's own start (a config's
+        initialiser never leaves a random gate behind a neutral start)."""
+        super().init_weights()
+        if self.neutral_start:
+            self.reset_parameters()
 
     def dilated_kernels(self) -> torch.Tensor:
         """The D dilated kernels as one dense conv1d weight.
@@ -112,7 +146,7 @@ class MAM(BaseModule):
             x (torch.Tensor): ``(N*M, C, T, V)``.
 
         Returns:
-            torch.Tensor: ``(N*M, C, 1, 1)`` weights in (0, 1).
+            torch.Tensor: ``(N*M, C, 1, 1)`` weights in (0, gate_scale).
         """
         nm, c = x.shape[:2]
         if self.pooling == 'max':
@@ -123,7 +157,10 @@ class MAM(BaseModule):
         responses = F.conv1d(
             g, self.dilated_kernels(), padding=self.span // 2)  # (N*M, D, C)
         omega = responses.amax(dim=1)  # (N*M, C), Eq. (7)
-        return torch.sigmoid(omega).view(nm, c, 1, 1)  # Eq. (6) tau
+        weights = torch.sigmoid(omega)  # Eq. (6) tau
+        if self.gate_scale != 1:
+            weights = weights * self.gate_scale  # deviation: range (0, 2)
+        return weights.view(nm, c, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Re-weight the channels of ``x``.

@@ -15,12 +15,17 @@ from mmengine.model import BaseModule, ModuleList, Sequential
 from lsta_mm.registry import MODELS
 from .utils import TemporalAvgPool, split_channels, temporal_shortcut
 
-__all__ = ['TPA', 'ATPA', 'DEFAULT_NUM_FRAGMENTS', 'TEMPORAL_KERNEL_SIZE']
+__all__ = [
+    'TPA', 'ATPA', 'ATTENTION_POSITIONS', 'DEFAULT_NUM_FRAGMENTS',
+    'TEMPORAL_KERNEL_SIZE'
+]
 
 #: S, the number of fragments (Table 6's best).
 DEFAULT_NUM_FRAGMENTS = 6
 #: The "3 x 1 temporal sub-convolution" of Eq. (4).
 TEMPORAL_KERNEL_SIZE = 3
+#: Where ATPA's MAM re-weights channels: TPA's branch or its whole output.
+ATTENTION_POSITIONS = ('branch', 'output')
 
 
 @MODELS.register_module()
@@ -62,6 +67,10 @@ class TPA(BaseModule):
         dilations (tuple[int], optional): One dilation per fragment.
             Defaults to None, meaning ``(1, 2, ..., S)``.
         residual (bool): Whether to add the residual path. Defaults to True.
+        zero_init_branch (bool): Start the fragments' last norms at zero
+            (in :meth:`init_weights`), so that with a residual path the
+            module starts as the identity (Goyal et al., 2017). Defaults
+            to False.
         norm_cfg (dict, optional): Norm layer. Defaults to
             ``dict(type='BN')``.
         act_cfg (dict, optional): Activation. Defaults to
@@ -81,6 +90,7 @@ class TPA(BaseModule):
                  kernel_size: int = TEMPORAL_KERNEL_SIZE,
                  dilations: Optional[Sequence[int]] = None,
                  residual: bool = True,
+                 zero_init_branch: bool = False,
                  norm_cfg: OptConfigType = None,
                  act_cfg: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
@@ -109,6 +119,7 @@ class TPA(BaseModule):
         self.num_fragments = num_fragments
         self.fragment_channels = widths[0]
         self.dilations = dilations
+        self.zero_init_branch = zero_init_branch
 
         self.pool: Optional[nn.Module] = None
         if stride > 1:
@@ -130,14 +141,24 @@ class TPA(BaseModule):
             in_channels, out_channels, 1, norm_cfg) if residual else None
         self.act = build_activation_layer(act_cfg)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Run the pyramid.
+    def init_weights(self) -> None:
+        """Apply ``init_cfg``, then zero the fragments' last norms when
+        ``zero_init_branch`` is set (the pyramid starts as the identity)."""
+        super().init_weights()
+        if self.zero_init_branch:
+            for fragment in self.fragments:
+                nn.init.zeros_(fragment.bn.weight)
+
+    def pyramid(self, x: torch.Tensor):
+        """The two paths of the module before they are summed.
 
         Args:
             x (torch.Tensor): ``(N*M, C, T, V)``.
 
         Returns:
-            torch.Tensor: ``(N*M, C', ceil(T / stride), V)``.
+            tuple: the pyramid branch ``(N*M, C', T', V)`` (Eq. 4-5) and the
+            residual ``(N*M, C', T', V)`` (None without a residual path),
+            ``T' = ceil(T / stride)``.
         """
         if self.pool is not None:
             x = self.pool(x)  # (N*M, C, ceil(T / stride), V)
@@ -153,10 +174,25 @@ class TPA(BaseModule):
             carry = conv(
                 fragment.contiguous(memory_format=torch.channels_last))
             outs.append(carry)  # Eq. (4)
-        out = torch.cat(outs, dim=1)  # (N*M, C', T', V), Eq. (5)
+        return torch.cat(outs, dim=1), res  # (N*M, C', T', V), Eq. (5)
+
+    def merge(self, branch: torch.Tensor,
+              res: Optional[torch.Tensor]) -> torch.Tensor:
+        """Residual sum and activation: ``act(branch + res)``."""
         if res is not None:
-            out += res
-        return self.act(out)
+            branch = branch + res
+        return self.act(branch)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Run the pyramid.
+
+        Args:
+            x (torch.Tensor): ``(N*M, C, T, V)``.
+
+        Returns:
+            torch.Tensor: ``(N*M, C', ceil(T / stride), V)``.
+        """
+        return self.merge(*self.pyramid(x))
 
 
 @MODELS.register_module()
@@ -164,6 +200,21 @@ class ATPA(BaseModule):
     """Attention-enhanced temporal pyramid aggregation: TPA, then MAM.
 
     Paper: section 2.2, Fig. 1(c); TPA is Eq. (4)-(5), MAM Eq. (6)-(7).
+
+    Where MAM's channel weights act (the paper says "TPA followed by MAM"
+    and takes MAM from ECA-Net, which re-weights a residual block's branch
+    before the identity is added):
+
+    * ``attention_position='branch'`` (default): MAM re-weights TPA's
+      pyramid branch, then the residual is added and the activation
+      applied, as ECA / SE do in a residual block. The identity path is
+      never scaled, so a stack of nine ATPA passes its input on from the
+      first step.
+    * ``attention_position='output'``: MAM re-weights TPA's whole output,
+      residual included (the literal "TPA followed by MAM"). Every gate
+      then scales the identity path too; with MAM's random start nine gates
+      in a row shrank some channels' signal to about 1 % and the network
+      learned markedly slower (docs/model.md, learning benchmark).
 
     Args:
         in_channels (int): Input channels C.
@@ -176,6 +227,9 @@ class ATPA(BaseModule):
             Defaults to None, meaning ``(1, 2, ..., S)``.
         residual (bool): Whether the TPA has a residual path.
             Defaults to True.
+        attention_position (str): ``'branch'`` or ``'output'``, see above.
+            Defaults to ``'branch'``.
+        zero_init_branch (bool): Passed to :class:`TPA`. Defaults to False.
         mam_cfg (dict, optional): Config of the attention module.
             Defaults to None, meaning ``dict(type='MAM')`` (eta 5,
             dilations 1-3, max pooling).
@@ -198,11 +252,18 @@ class ATPA(BaseModule):
                  kernel_size: int = TEMPORAL_KERNEL_SIZE,
                  dilations: Optional[Sequence[int]] = None,
                  residual: bool = True,
+                 attention_position: str = 'branch',
+                 zero_init_branch: bool = False,
                  mam_cfg: OptConfigType = None,
                  norm_cfg: OptConfigType = None,
                  act_cfg: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if attention_position not in ATTENTION_POSITIONS:
+            raise ValueError(
+                f'ATPA: attention_position must be one of '
+                f'{ATTENTION_POSITIONS}, got {attention_position!r}')
+        self.attention_position = attention_position
         self.tpa = TPA(
             in_channels,
             out_channels,
@@ -211,13 +272,14 @@ class ATPA(BaseModule):
             kernel_size=kernel_size,
             dilations=dilations,
             residual=residual,
+            zero_init_branch=zero_init_branch,
             norm_cfg=norm_cfg,
             act_cfg=act_cfg)
         mam_cfg = dict(type='MAM') if mam_cfg is None else mam_cfg
         self.mam = MODELS.build(mam_cfg, default_args=dict(type='MAM'))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """TPA, then channel re-weighting by MAM.
+        """TPA with MAM's channel re-weighting on its branch or output.
 
         Args:
             x (torch.Tensor): ``(N*M, C, T, V)``.
@@ -225,4 +287,7 @@ class ATPA(BaseModule):
         Returns:
             torch.Tensor: ``(N*M, C', ceil(T / stride), V)``.
         """
-        return self.mam(self.tpa(x))
+        if self.attention_position == 'output':
+            return self.mam(self.tpa(x))
+        branch, res = self.tpa.pyramid(x)  # (N*M, C', T', V) each
+        return self.tpa.merge(self.mam(branch), res)

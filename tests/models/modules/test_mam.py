@@ -72,3 +72,45 @@ def test_matches_parallel_dilated_convs(kernel_size, dilations):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MAM(**kwargs)
+
+
+def test_neutral_start_weighs_every_channel_alike_then_learns():
+    """Zero conv weights: every gate is sigmoid(0) = 0.5 whatever the input,
+    even after a config initialiser ran; one SGD step makes the gates
+    depend on the input."""
+    torch.manual_seed(0)
+    mam = MAM(neutral_start=True)
+    x = torch.randn(4, 24, 6, 17) * 3
+    mam.weight.data.normal_()  # what a config initialiser could leave
+    mam.init_weights()
+    torch.testing.assert_close(mam.attention(x),
+                               torch.full((4, 24, 1, 1), 0.5))
+    (mam(x) * torch.randn_like(x)).sum().backward()
+    assert mam.weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        mam.weight -= 0.1 * mam.weight.grad
+    weights = mam.attention(x)
+    assert weights.std() > 1e-4  # no longer the same for every channel
+    random_start = MAM()  # the default: ECA's random start
+    assert random_start.weight.abs().sum() > 0
+    random_start.init_weights()
+    assert random_start.weight.abs().sum() > 0
+
+
+def test_gate_scale_two_starts_as_the_identity():
+    """gate_scale=2 with a neutral start: every weight is exactly 1, so
+    ATPA starts as its TPA; trained weights range over (0, 2)."""
+    from lsta_mm.models.modules import ATPA
+    x = torch.randn(2, 12, 6, 17).relu()
+    mam = MAM(neutral_start=True, gate_scale=2.0)
+    torch.testing.assert_close(mam(x), x)
+    atpa = ATPA(
+        12, 12,
+        mam_cfg=dict(type='MAM', neutral_start=True,
+                     gate_scale=2.0)).eval()
+    torch.testing.assert_close(atpa(x), atpa.tpa(x))
+    with torch.no_grad():
+        mam.weight.fill_(50.0)
+    assert torch.allclose(mam.attention(x), torch.tensor(2.0))
+    with pytest.raises(ValueError, match='gate_scale'):
+        MAM(gate_scale=0)

@@ -69,11 +69,44 @@ def test_temporal_avg_pool_matches_avg_pool2d(num_frames, stride):
 
 
 def test_atpa_is_tpa_then_mam():
-    atpa = ATPA(6, 12, stride=2, mam_cfg=dict(kernel_size=3, pooling='avg'))
+    """'output': MAM re-weights TPA's whole output (the literal reading)."""
+    atpa = ATPA(6, 12, stride=2, attention_position='output',
+                mam_cfg=dict(kernel_size=3, pooling='avg'))
     assert isinstance(atpa.tpa, TPA) and isinstance(atpa.mam, MAM)
     assert atpa.mam.kernel_size == 3 and atpa.mam.pooling == 'avg'
-    x = torch.randn(2, 6, 8, 5)
+    x = torch.randn(2, 6, 10, 17)
     torch.testing.assert_close(atpa(x), atpa.mam(atpa.tpa(x)))
+
+
+def test_atpa_branch_attention_leaves_the_identity_path_unscaled():
+    """'branch' (default): MAM re-weights the pyramid before the residual
+    sum, so with gates near 0 the module passes its input through."""
+    torch.manual_seed(0)
+    atpa = ATPA(12, 12).eval()
+    assert atpa.attention_position == 'branch'
+    x = torch.randn(2, 12, 10, 17).relu()
+    branch, res = atpa.tpa.pyramid(x)
+    gates = atpa.mam.attention(branch)
+    torch.testing.assert_close(atpa(x), (branch * gates + res).relu())
+    assert not torch.allclose(atpa(x), atpa.mam(atpa.tpa(x)))
+    with torch.no_grad():
+        atpa.mam.weight.fill_(-50.0)  # every gate closed
+    torch.testing.assert_close(atpa(x), x)
+    with torch.no_grad():
+        atpa.mam.weight.fill_(50.0)  # every gate open: plain TPA
+    torch.testing.assert_close(atpa(x), atpa.tpa(x))
+
+
+def test_zero_init_branch_starts_as_identity():
+    torch.manual_seed(0)
+    tpa = TPA(12, 12, zero_init_branch=True)
+    x = torch.randn(2, 12, 10, 17).relu()
+    assert not torch.allclose(tpa(x), x)  # before init_weights
+    tpa.init_weights()
+    torch.testing.assert_close(tpa(x), x)
+    assert all((f.bn.weight == 0).all() for f in tpa.fragments)
+    tpa(x).square().sum().backward()
+    assert all(f.bn.weight.grad.abs().sum() > 0 for f in tpa.fragments)
 
 
 def test_fragment_options():
@@ -110,3 +143,8 @@ def test_split_channels():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TPA(12, **kwargs)
+
+
+def test_atpa_rejects_unknown_attention_position():
+    with pytest.raises(ValueError, match='attention_position'):
+        ATPA(12, 12, attention_position='residual')
