@@ -160,6 +160,13 @@ def test_model_names_and_sources(lb):
         lb.resolve_model('ctrgcn')
     with pytest.raises(ValueError, match='unknown model'):
         lb.resolve_model('nosuchnet')
+    with pytest.raises(ValueError, match='unknown model'):
+        lb.resolve_model('lsta_nosuchswitch')
+    output = lb.resolve_model('lsta_attn_output')  # an ablation's switch
+    assert output.cfg.filename.endswith(
+        'ablations/lsta_ntu60_xsub_joint_attn_output.py')
+    assert output.cfg.model.backbone.temporal_cfg.attention_position == \
+        'output'
     spec = lb.resolve_model('lsta')
     spec.cfg.auto_scale_lr = None
     with pytest.raises(ValueError, match='base_batch_size'):

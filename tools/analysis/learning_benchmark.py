@@ -16,7 +16,9 @@ same command continues a stopped benchmark. Each epoch budget is an
 independent run with a cosine schedule over its own length: the 8-epoch run
 is not the 24-epoch run cut short.
 
-Models: ``lsta``, ``lsta_bone``, ``lsta_tpa`` (our configs); ``stgcn``,
+Models: ``lsta``, ``lsta_bone``, ``lsta_tpa`` (our configs) and
+``lsta_<switch>`` for any ``configs/ablations/lsta_ntu60_xsub_joint_
+<switch>.py`` (e.g. ``lsta_attn_output``); ``stgcn``,
 ``stgcnpp``, ``agcn`` and their ``_bone`` variants (mmaction2's shipped
 NTU-60 X-Sub 3-D configs; ``agcn`` is the 2s-agcn config as shipped, with
 AAGCN's attention switched off), ``aagcn``/``aagcn_bone`` (the same config
@@ -83,6 +85,9 @@ LSTA_CONFIGS = {
     'lsta_bone': 'configs/lsta_ntu60_xsub_bone.py',
     'lsta_tpa': 'configs/ablations/lsta_ntu60_xsub_joint_tpa_noattn.py',
 }
+#: ``lsta_<switch>`` names the ablation config of that switch, e.g.
+#: ``lsta_attn_output`` (relative to the repository root).
+LSTA_ABLATION = 'configs/ablations/lsta_ntu60_xsub_joint_{switch}.py'
 #: mmaction2's shipped NTU-60 X-Sub 3-D configs, relative to its
 #: ``.mim/configs/skeleton/``.
 MMACTION_CONFIGS = {
@@ -162,8 +167,12 @@ def load_source(
     run here: only the training process builds the model.
     """
     python_paths = []
+    ablation = osp.join(
+        ROOT, LSTA_ABLATION.format(switch=token[len('lsta_'):]))
     if token in LSTA_CONFIGS:
         path = osp.join(ROOT, LSTA_CONFIGS[token])
+    elif token.startswith('lsta_') and osp.isfile(ablation):
+        path = ablation
     elif token in MMACTION_CONFIGS or token in ATTENTION_ON:
         path = osp.join(mmaction_config_dir(),
                         MMACTION_CONFIGS[ATTENTION_ON.get(token, token)])
@@ -178,7 +187,9 @@ def load_source(
             list(LSTA_CONFIGS) + list(MMACTION_CONFIGS) + list(ATTENTION_ON) +
             list(benchmark.PROJECT_PEERS) + list(COMPOSED))
         raise ValueError(f'unknown model {token!r}: use one of {known}, '
-                         'NAME=CONFIG.py or NAME=DATA_CONFIG@MODEL_CONFIG')
+                         'lsta_<switch> for configs/ablations/'
+                         'lsta_ntu60_xsub_joint_<switch>.py, NAME=CONFIG.py '
+                         'or NAME=DATA_CONFIG@MODEL_CONFIG')
     if not osp.isfile(path):
         raise FileNotFoundError(f'model {token!r}: config {path} not found')
     cfg = Config.fromfile(path, import_custom_modules=False)

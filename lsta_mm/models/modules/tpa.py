@@ -178,9 +178,10 @@ class TPA(BaseModule):
 
     def merge(self, branch: torch.Tensor,
               res: Optional[torch.Tensor]) -> torch.Tensor:
-        """Residual sum and activation: ``act(branch + res)``."""
+        """Residual sum and activation: ``act(branch + res)``, computed in
+        ``branch``'s memory (pass a tensor nothing else reads)."""
         if res is not None:
-            branch = branch + res
+            branch += res  # the sum's backward does not need its inputs
         return self.act(branch)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
