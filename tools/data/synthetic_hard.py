@@ -35,8 +35,8 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 import numpy as np
 
 __all__ = [
-    'ACTIONS', 'PRESETS', 'TRAIN_SUBJECTS', 'Performer', 'make_performer',
-    'perform', 'recordings', 'write_recordings'
+    'ACTIONS', 'PRESETS', 'TRAIN_SUBJECTS', 'Performer', 'class_names',
+    'make_performer', 'perform', 'recordings', 'write_recordings'
 ]
 
 #: Official NTU-60 cross-subject training subjects (of performers 1-40).
@@ -136,22 +136,25 @@ class Controls:
     """Per-frame controls of one body in its own frame (x left, y up, z
     forward, origin on the floor below the pelvis at rest).
 
-    ``wrist[side]`` / ``ankle[side]`` are targets with blend weights in
-    [0, 1] (0: the rest position); ``pelvis`` is an offset, ``bend`` the
+    ``wrist[side]`` (relative to the top of the spine) and ``ankle[side]``
+    (relative to the floor below the pelvis) are targets with blend weights
+    in [0, 1] (0: the rest position); ``pelvis`` is an offset, ``bend`` the
     forward bend of the torso in radians, ``squat`` the fraction of leg
-    length the pelvis drops, ``head_turn`` a sideways head offset.
+    length the pelvis drops, ``head_turn`` a sideways head offset, ``gap``
+    the distance to the partner of a two-person action. Lengths are in
+    units of the performer's height scale.
     """
 
-    def __init__(self, num_frames: int) -> None:
+    def __init__(self, num_frames: int, gap: float = 0.0) -> None:
         t = num_frames
         self.num_frames = t
+        self.gap = gap
         self.pelvis = np.zeros((t, 3))
         self.bend = np.zeros(t)
         self.squat = np.zeros(t)
         self.head_turn = np.zeros(t)
         self.wrist = {s: np.zeros((t, 3)) for s in ARM}
         self.wrist_weight = {s: np.zeros(t) for s in ARM}
-        self.wrist_relative = {s: True for s in ARM}  # to the shoulder top
         self.ankle = {s: np.zeros((t, 3)) for s in LEG}
         self.ankle_weight = {s: np.zeros(t) for s in LEG}
 
@@ -185,9 +188,7 @@ def pose(body: Performer, c: Controls) -> np.ndarray:
         rest = shoulder + np.array(
             [sign * (0.04 + body.carriage) * h,
              -(upper + fore) * 0.97, 0.03 * h])
-        target = c.wrist[side] * h
-        if c.wrist_relative[side]:
-            target = target + joints[:, SHOULDER_TOP]
+        target = c.wrist[side] * h + joints[:, SHOULDER_TOP]
         w = c.wrist_weight[side][:, None]
         target = (1 - w) * rest + w * target
         pole = np.array([sign * 0.5, -0.3, -1.0])
@@ -361,7 +362,7 @@ def _handshake(cs, bodies, scene, rng):
     u = scene.progress()
     for body, c in zip(bodies, cs):
         reach = _bump(u, body.brisk)**0.3
-        c.wrist['right'][:] = [-0.05, -0.15, scene_gap(cs) / 2 - 0.05]
+        c.wrist['right'][:] = [-0.05, -0.15, cs[0].gap / 2 - 0.05]
         c.wrist['right'][:, 1] += 0.04 * np.sin(2 * np.pi * 3 * u) * reach
         c.wrist_weight['right'][:] = reach
 
@@ -372,7 +373,7 @@ def _push(cs, bodies, scene, rng):
     reach = _bump(u, pusher.brisk)**0.5
     for side in ARM:
         c_a.wrist[side][:] = [SIDE_SIGN[side] * 0.15, -0.05,
-                              scene_gap(cs) - 0.15]
+                              cs[0].gap - 0.15]
         c_a.wrist_weight[side][:] = reach
     shove = _rise((u - 0.45) / 0.4, pusher.brisk)
     c_b.pelvis[:, 2] -= 0.35 * pusher.amplitude * shove
@@ -384,7 +385,7 @@ def _hug(cs, bodies, scene, rng):
     u = scene.progress()
     for body, c in zip(bodies, cs):
         close = _bump(u, body.brisk)**0.4
-        c.pelvis[:, 2] += (scene_gap(cs) / 2 - 0.2) * close
+        c.pelvis[:, 2] += (cs[0].gap / 2 - 0.2) * close
         for side in ARM:
             c.wrist[side][:] = [SIDE_SIGN[side] * 0.12, 0.05, 0.35]
             c.wrist_weight[side][:] = close
@@ -394,7 +395,7 @@ def _walk_towards(cs, bodies, scene, rng):
     u = scene.progress()
     active = scene.active()
     for body, c in zip(bodies, cs):
-        walked = _rise(u, 0.0) * (scene_gap(cs) / 2 - 0.45)
+        walked = _rise(u, 0.0) * (cs[0].gap / 2 - 0.45)
         c.pelvis[:, 2] += walked
         for side, phase in (('left', 0.0), ('right', 0.5)):
             lift = _cycles(u, 3 * body.speed, phase) * active
@@ -402,12 +403,6 @@ def _walk_towards(cs, bodies, scene, rng):
             c.ankle_weight[side][:] = lift
             c.wrist[side][:] = [SIDE_SIGN[side] * 0.2, -0.5, 0.15]
             c.wrist_weight[side][:] = 0.5 * lift
-
-
-def scene_gap(cs) -> float:
-    """Distance between the two bodies' pelvises at rest (in units of the
-    first performer's height), stored on the controls by :func:`perform`."""
-    return cs[0].gap
 
 
 class Action(NamedTuple):
@@ -492,11 +487,9 @@ def perform(label: int,
         action=max(int(round(action.frames / speed)), 12),
         after=int(rng.integers(idle[0], idle[1] + 1)))
     people = bodies[:action.persons]
-    cs = [Controls(scene.total) for _ in people]
-    gap = rng.uniform(1.2, 1.6) if action.name != 'walk towards each other' \
-        and action.name != 'walk apart' else rng.uniform(2.6, 3.2)
-    for c in cs:
-        c.gap = gap
+    walking = action.animate is _walk_towards  # they start further apart
+    gap = rng.uniform(2.6, 3.2) if walking else rng.uniform(1.2, 1.6)
+    cs = [Controls(scene.total, gap) for _ in people]
     action.animate(cs, people, scene, rng)
     for body, c in zip(people, cs):
         _fidget(c, ~scene.active(), body, rng)
