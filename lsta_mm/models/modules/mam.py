@@ -159,7 +159,7 @@ class MAM(BaseModule):
         omega = responses.amax(dim=1)  # (N*M, C), Eq. (7)
         weights = torch.sigmoid(omega)  # Eq. (6) tau
         if self.gate_scale != 1:
-            weights = weights * self.gate_scale  # deviation: range (0, 2)
+            weights = weights * self.gate_scale  # deviation: (0, gate_scale)
         return weights.view(nm, c, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
