@@ -44,7 +44,21 @@ LEARNING = {
     'lsta_ntu60_xsub_joint_mam_gate2': ('branch', True, 2.0, False),
     'lsta_ntu60_xsub_joint_zero_init_branch': ('branch', True, 1.0, True),
 }
-for _name in LEARNING:
+# the learning factors outside ATPA/MAM: what each config changes
+# name -> (data_bn_type, lr, random_affine of the training stream,
+#          normalisation of every stream)
+RECIPE = {
+    BASE: ('MVC', 0.05, None, True),
+    'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.05, None, True),
+    'lsta_ntu60_xsub_joint_lr2x': ('MVC', 0.1, None, True),
+    'lsta_ntu60_xsub_joint_lr4x': ('MVC', 0.2, None, True),
+    'lsta_ntu60_xsub_joint_random_affine': ('MVC', 0.05,
+                                            dict(rotate=15, scale=0.1),
+                                            True),
+    'lsta_ntu60_xsub_joint_center_first':
+    ('MVC', 0.05, None, dict(center='first', center_joint=1)),
+}
+for _name in list(LEARNING) + list(RECIPE):
     EXPECTED.setdefault(_name, DEFAULT)
 for _k in (4, 8, 12):
     EXPECTED[f'lsta_ntu60_xsub_joint_gcn_k{_k}'] = ('gcn', _k) + DEFAULT[2:]
@@ -113,6 +127,23 @@ def test_learning_factor_configs_change_their_switch(name):
             assert (atpa.mam.weight == 0).all() == neutral
             gamma = atpa.tpa.fragments[-1].bn.weight
             assert (gamma == 0).all() == zero_init
+
+
+@pytest.mark.parametrize('name', sorted(RECIPE))
+def test_recipe_factor_configs_change_their_switch(name):
+    data_bn_type, lr, random_affine, normalize = RECIPE[name]
+    cfg, model = _build(name)
+    assert model.backbone.data_bn_type == data_bn_type
+    assert cfg.optim_wrapper.optimizer.lr == lr
+    train_stream = cfg.train_dataloader.dataset.pipeline[0]
+    assert train_stream.get('random_affine') == random_affine
+    # augmentation never reaches the evaluation pipelines
+    for loader in (cfg.val_dataloader, cfg.test_dataloader):
+        assert loader.dataset.pipeline[0].get('random_affine') is None
+    # training and evaluation are normalised alike
+    for loader in (cfg.train_dataloader, cfg.val_dataloader,
+                   cfg.test_dataloader):
+        assert loader.dataset.pipeline[0].get('normalize', True) == normalize
 
 
 def test_parameter_counts_differ_where_expected():

@@ -3,6 +3,7 @@ label shuffling, and a tiny benchmark end to end (about a minute on CPU)."""
 import copy
 import importlib
 import json
+import os
 import os.path as osp
 import pickle
 import sys
@@ -206,6 +207,28 @@ def test_plan_puts_short_budgets_first_and_interleaves_models(lb):
                                                            (24, 1, 'a'),
                                                            (24, 1, 'b')]
     assert runs[0].run_dir == osp.join('/w', 'runs', 'a', 'e8_s0')
+
+
+def test_runs_of_an_edited_config_are_refused(lb, tmp_path):
+    """A run folder trained by an earlier version of a config must not be
+    reported (or resumed) under the config's name."""
+    protocol = _protocol(lb)
+    specs = {'lsta': lb.resolve_model('lsta')}
+    runs = lb.plan_runs(['lsta'], [8], [0, 1], str(tmp_path))
+    for run in runs:
+        os.makedirs(run.run_dir, exist_ok=True)
+    # seed 0 ran with today's config, moved here from another folder and
+    # with the launcher tools/train.py adds: not a change
+    first = lb.run_config(runs[0], specs['lsta'], protocol)
+    first.work_dir = '/elsewhere/e8_s0'
+    first.launcher = 'none'
+    first.dump(osp.join(runs[0].run_dir, 'config.py'))
+    # seed 1 has no config.py (restored from the archive): trusted
+    assert lb.changed_runs(runs, specs, protocol) == []
+    # the config file is edited afterwards (another learning rate)
+    edited = {'lsta': copy.deepcopy(specs['lsta'])}
+    edited['lsta'].cfg.optim_wrapper.optimizer.lr = 0.5
+    assert lb.changed_runs(runs, edited, protocol) == [runs[0]]
 
 
 def test_shuffled_labels_keep_validation_and_class_counts(lb, tmp_path):

@@ -545,13 +545,48 @@ def train_command(run: Run) -> List[str]:
     return command
 
 
+def run_config(run: Run, spec: ModelSpec, protocol: Protocol) -> Config:
+    """The config a run trains: the model's config under the protocol."""
+    return apply_protocol(
+        copy.deepcopy(spec.cfg), protocol, run.epochs, run.seed, run.run_dir)
+
+
+#: The config keys that decide what a run learns (``tools/train.py`` adds
+#: hooks and the launcher to a run's config; runs may be moved).
+_RECIPE_KEYS = ('model', 'train_dataloader', 'val_dataloader',
+                'test_dataloader', 'optim_wrapper', 'param_scheduler',
+                'train_cfg', 'auto_scale_lr', 'randomness')
+
+
+def _recipe_text(cfg: Config) -> str:
+    """The text of a config's recipe keys (``pretty_text`` of a fresh
+    ``Config``, so formatting differences do not count)."""
+    return Config({key: cfg.get(key) for key in _RECIPE_KEYS}).pretty_text
+
+
+def changed_runs(runs: List[Run], specs: Dict[str, ModelSpec],
+                 protocol: Protocol) -> List[Run]:
+    """Runs whose folder holds a ``config.py`` that trains something other
+    than their model's config gives today (the config file was edited
+    since): their results or checkpoints belong to another network or
+    recipe. Runs without a ``config.py`` (restored from the archive in
+    docs/benchmark_runs) are trusted."""
+    changed = []
+    for run in runs:
+        path = osp.join(run.run_dir, 'config.py')
+        if not osp.isfile(path):
+            continue
+        today = _recipe_text(run_config(run, specs[run.model], protocol))
+        if _recipe_text(Config.fromfile(path)) != today:
+            changed.append(run)
+    return changed
+
+
 def start_run(run: Run, spec: ModelSpec, protocol: Protocol,
               threads: int) -> Tuple[subprocess.Popen, bool]:
     """Write the run's config and start its training process."""
     os.makedirs(run.run_dir, exist_ok=True)
-    cfg = apply_protocol(
-        copy.deepcopy(spec.cfg), protocol, run.epochs, run.seed, run.run_dir)
-    cfg.dump(osp.join(run.run_dir, 'config.py'))
+    run_config(run, spec, protocol).dump(osp.join(run.run_dir, 'config.py'))
     command = train_command(run)
     env = child_env(threads, spec.python_paths)
     with open(osp.join(run.run_dir, 'train.log'), 'a') as log:
@@ -1147,6 +1182,15 @@ def main(argv=None) -> int:
         [osp.relpath(osp.abspath(__file__), ROOT)] + sys.argv[1:])
     save_meta(work_dir, protocol, specs, command)
     runs = plan_runs(list(specs), args.epochs, args.seeds, work_dir)
+    changed = changed_runs(runs, specs, protocol)
+    if changed:
+        folders = ', '.join(
+            osp.relpath(run.run_dir, work_dir) for run in changed)
+        raise SystemExit(
+            f'{work_dir}: {folders} trained another config than '
+            f'{changed[0].model!r} names today (its config file changed): '
+            f'delete those folders to rerun them, or give the new config '
+            f'another name (NAME=CONFIG.py)')
     print(
         f'{len(runs)} runs of {len(specs)} models x {len(args.epochs)} '
         f'budgets x {len(set(args.seeds))} seeds in {work_dir}; '

@@ -22,6 +22,8 @@ __all__ = ['LSTANet', 'DEFAULT_STAGE_CHANNELS', 'DEFAULT_STAGE_STRIDES']
 DEFAULT_STAGE_CHANNELS = (72, 144, 288)
 #: Temporal strides of the three blocks (MS-G3D's factorised path).
 DEFAULT_STAGE_STRIDES = (1, 2, 2)
+#: Choices of the input data norm's statistics (see ``data_bn_type``).
+DATA_BN_TYPES = ('MVC', 'VC')
 
 
 @MODELS.register_module()
@@ -36,8 +38,13 @@ class LSTANet(BaseModule):
             ``inward`` and ``center``.
         in_channels (int): Coordinates per joint C (3 for NTU x/y/z, 3 for
             Kinetics x/y/score). Defaults to 3.
-        num_person (int): M, persons per sample; the data norm has one
-            statistic per person, joint and coordinate. Defaults to 2.
+        num_person (int): M, persons per sample. Defaults to 2.
+        data_bn_type (str): Statistics of the input data norm: ``'MVC'``
+            keeps one per person, joint and coordinate (the reading of the
+            paper, as 2s-AGCN and MS-G3D do); ``'VC'`` shares them across
+            persons (mmaction2's and PYSKL's GCN default), so the
+            zero-padded second person of one-person samples does not have
+            statistics of its own. Defaults to ``'MVC'``.
         stage_channels (tuple[int]): Output channels of each LSTA block.
             Defaults to (72, 144, 288).
         stage_strides (tuple[int]): Temporal stride of each LSTA block.
@@ -71,6 +78,7 @@ class LSTANet(BaseModule):
                  temporal_cfg: OptConfigType = None,
                  num_temporal_modules: int = NUM_TEMPORAL_MODULES,
                  stride_before_spatial: bool = True,
+                 data_bn_type: str = 'MVC',
                  init_cfg: OptMultiConfig = None) -> None:
         if init_cfg is None:
             init_cfg = [
@@ -94,8 +102,14 @@ class LSTANet(BaseModule):
         self.stage_channels = stage_channels
         self.stage_strides = stage_strides
 
-        self.data_bn = nn.BatchNorm1d(num_person * self.num_node *
-                                      in_channels)
+        if data_bn_type not in DATA_BN_TYPES:
+            raise ValueError(f'LSTANet: data_bn_type must be one of '
+                             f'{DATA_BN_TYPES}, got {data_bn_type!r}')
+        self.data_bn_type = data_bn_type
+        persons_with_own_statistics = num_person if data_bn_type == 'MVC' \
+            else 1
+        self.data_bn = nn.BatchNorm1d(persons_with_own_statistics *
+                                      self.num_node * in_channels)
         blocks = []
         channels = in_channels
         for out_channels, stride in zip(stage_channels, stage_strides):
@@ -130,8 +144,10 @@ class LSTANet(BaseModule):
                 f'{list(map(int, x.shape))}')
         n, m, t, v, c = x.shape
         x = x.permute(0, 1, 3, 4, 2)  # (N, M, V, C, T)
-        x = x.reshape(n, m * v * c, t)  # (N, M*V*C, T)
-        x = self.data_bn(x)
+        if self.data_bn_type == 'MVC':
+            x = self.data_bn(x.reshape(n, m * v * c, t))  # (N, M*V*C, T)
+        else:
+            x = self.data_bn(x.reshape(n * m, v * c, t))  # (N*M, V*C, T)
         x = x.view(n, m, v, c, t)  # (N, M, V, C, T)
         x = x.permute(0, 1, 3, 4, 2)  # (N, M, C, T, V)
         x = x.reshape(n * m, c, t, v)  # (N*M, C, T, V)

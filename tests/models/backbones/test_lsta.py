@@ -111,6 +111,28 @@ def test_data_norm_is_per_person_joint_and_coordinate():
     assert model(torch.randn(1, 3, 4, 17, 3)).shape[:2] == (1, 3)
 
 
+def test_shared_data_norm_treats_every_person_alike():
+    """'VC': one statistic per joint and coordinate, shared by persons."""
+    model = LSTANet(
+        graph_cfg=dict(layout='coco'), num_person=3, data_bn_type='VC',
+        **TINY)
+    assert model.data_bn.num_features == 17 * 3
+    x = torch.randn(4, 3, 6, 17, 3)
+    model.train()
+    model(x)
+    # the running mean is the mean over samples, persons and frames
+    momentum = model.data_bn.momentum
+    expected = momentum * x.permute(0, 1, 3, 4, 2).reshape(
+        12, 17 * 3, 6).mean(dim=(0, 2))
+    assert torch.allclose(model.data_bn.running_mean, expected, atol=1e-6)
+    # so swapping two persons swaps their outputs exactly
+    model.eval()
+    swapped = x[:, [1, 0, 2]]
+    assert torch.allclose(model(swapped), model(x)[:, [1, 0, 2]], atol=1e-5)
+    with pytest.raises(ValueError, match='data_bn_type'):
+        LSTANet(graph_cfg=dict(layout='coco'), data_bn_type='CV', **TINY)
+
+
 def test_bad_input_gets_one_clear_error():
     model = LSTANet(graph_cfg=dict(layout='nturgb+d'), **TINY)
     for shape in [(1, 2, 8, 18, 3), (1, 1, 8, 25, 3), (1, 2, 8, 25, 2),
