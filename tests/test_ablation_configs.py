@@ -48,15 +48,15 @@ LEARNING = {
 # name -> (data_bn_type, lr, random_affine of the training stream,
 #          normalisation of every stream)
 RECIPE = {
-    BASE: ('MVC', 0.05, None, True),
-    'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.05, None, True),
-    'lsta_ntu60_xsub_joint_lr2x': ('MVC', 0.1, None, True),
+    BASE: ('MVC', 0.1, None, True),
+    'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.1, None, True),
+    'lsta_ntu60_xsub_joint_paper_lr': ('MVC', 0.05, None, True),
     'lsta_ntu60_xsub_joint_lr4x': ('MVC', 0.2, None, True),
-    'lsta_ntu60_xsub_joint_random_affine': ('MVC', 0.05,
+    'lsta_ntu60_xsub_joint_random_affine': ('MVC', 0.1,
                                             dict(rotate=15, scale=0.1),
                                             True),
     'lsta_ntu60_xsub_joint_center_first':
-    ('MVC', 0.05, None, dict(center='first', center_joint=1)),
+    ('MVC', 0.1, None, dict(center='first', center_joint=1)),
 }
 for _name in list(LEARNING) + list(RECIPE):
     EXPECTED.setdefault(_name, DEFAULT)

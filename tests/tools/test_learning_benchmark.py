@@ -68,7 +68,7 @@ def _sampling(cfg):
 #: (model, dataset type, backbone, sampling transform, clip_len, lr,
 #: base batch) of the configs as shipped.
 SHIPPED = {
-    'lsta': ('LSTAPoseDataset', 'LSTANet', 'SkeletonStream', 300, 0.05, 64),
+    'lsta': ('LSTAPoseDataset', 'LSTANet', 'SkeletonStream', 300, 0.1, 64),
     'stgcn': ('PoseDataset', 'STGCN', 'UniformSampleFrames', 100, 0.1, 128),
     'stgcnpp': ('PoseDataset', 'STGCN', 'UniformSampleFrames', 100, 0.1, 128),
     'lsta_in_stgcn':
@@ -223,12 +223,16 @@ def test_runs_of_an_edited_config_are_refused(lb, tmp_path):
     first.work_dir = '/elsewhere/e8_s0'
     first.launcher = 'none'
     first.dump(osp.join(runs[0].run_dir, 'config.py'))
-    # seed 1 has no config.py (restored from the archive): trusted
+    # seed 1 has no config.py and no result.json yet: nothing to judge
+    assert lb.changed_runs(runs, specs, protocol) == []
+    # seed 1 restored from the archive: result.json's digest of its recipe
+    with open(osp.join(runs[1].run_dir, 'result.json'), 'w') as handle:
+        json.dump(dict(recipe_sha256=lb.recipe_digest(first)), handle)
     assert lb.changed_runs(runs, specs, protocol) == []
     # the config file is edited afterwards (another learning rate)
     edited = {'lsta': copy.deepcopy(specs['lsta'])}
     edited['lsta'].cfg.optim_wrapper.optimizer.lr = 0.5
-    assert lb.changed_runs(runs, edited, protocol) == [runs[0]]
+    assert lb.changed_runs(runs, edited, protocol) == runs
 
 
 def test_shuffled_labels_keep_validation_and_class_counts(lb, tmp_path):
@@ -280,6 +284,7 @@ def test_tiny_benchmark_end_to_end_and_resumable(run_tool, monkeypatch,
             assert isinstance(result[key], float)
             assert 0 <= result[key] <= 1
         assert len(result['top1_curve']) == 1 and result['wall_s'] > 0
+        assert len(result['recipe_sha256']) == 64  # judges an archived run
     protocol = summary['protocol']
     assert protocol['clip_len'] == 16 and protocol['batch'] == 8
     assert protocol['num_classes'] >= 2

@@ -56,6 +56,7 @@ import copy  # noqa: E402
 import dataclasses  # noqa: E402
 import datetime  # noqa: E402
 import glob  # noqa: E402
+import hashlib  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import pickle  # noqa: E402
@@ -564,20 +565,30 @@ def _recipe_text(cfg: Config) -> str:
     return Config({key: cfg.get(key) for key in _RECIPE_KEYS}).pretty_text
 
 
+def recipe_digest(cfg: Config) -> str:
+    """SHA-256 of a config's recipe text; kept in ``result.json``."""
+    return hashlib.sha256(_recipe_text(cfg).encode()).hexdigest()
+
+
 def changed_runs(runs: List[Run], specs: Dict[str, ModelSpec],
                  protocol: Protocol) -> List[Run]:
-    """Runs whose folder holds a ``config.py`` that trains something other
-    than their model's config gives today (the config file was edited
-    since): their results or checkpoints belong to another network or
-    recipe. Runs without a ``config.py`` (restored from the archive in
-    docs/benchmark_runs) are trusted."""
+    """Runs that trained something other than their model's config gives
+    today (the config file was edited since): their results or checkpoints
+    belong to another network or recipe. A run folder is judged by its
+    ``config.py``, or, restored from the archive in docs/benchmark_runs
+    without one, by the ``recipe_sha256`` of its ``result.json``."""
     changed = []
     for run in runs:
         path = osp.join(run.run_dir, 'config.py')
-        if not osp.isfile(path):
+        result = read_result(run) or {}
+        if osp.isfile(path):
+            stored = recipe_digest(Config.fromfile(path))
+        elif 'recipe_sha256' in result:
+            stored = result['recipe_sha256']
+        else:
             continue
-        today = _recipe_text(run_config(run, specs[run.model], protocol))
-        if _recipe_text(Config.fromfile(path)) != today:
+        today = recipe_digest(run_config(run, specs[run.model], protocol))
+        if stored != today:
             changed.append(run)
     return changed
 
@@ -648,6 +659,8 @@ def collect_result(run: Run, spec: ModelSpec, wall: float,
         wall_s=wall,
         resumed=resumed,
         config=osp.join(run.run_dir, 'config.py'),
+        recipe_sha256=recipe_digest(
+            Config.fromfile(osp.join(run.run_dir, 'config.py'))),
         finished=_now())
     _atomic_write(
         osp.join(run.run_dir, 'result.json'),

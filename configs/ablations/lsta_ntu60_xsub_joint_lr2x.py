@@ -1,5 +1,0 @@
-# Twice the paper's learning rate: 0.1 for a total batch of 64 (the paper:
-# 0.05; docs/model.md, "What makes it learn").
-_base_ = ['./lsta_ntu60_xsub_joint_ablation_base.py']
-
-optim_wrapper = dict(optimizer=dict(lr=0.1))
