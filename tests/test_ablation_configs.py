@@ -31,6 +31,8 @@ EXPECTED = {
     (None, ) * 4,
     'lsta_ntu60_xsub_joint_tpa_noattn': DEFAULT[:2] + (TPA, 6) +
     (None, ) * 3,
+    'lsta_ntu60_xsub_bone_tpa_noattn': DEFAULT[:2] + (TPA, 6) +
+    (None, ) * 3,
     'lsta_ntu60_xsub_joint_s4': DEFAULT[:3] + (4, ) + DEFAULT[4:],
     'lsta_ntu60_xsub_joint_s8': DEFAULT[:3] + (8, ) + DEFAULT[4:],
     'lsta_ntu60_xsub_joint_stride_in_atpa': DEFAULT,

@@ -227,7 +227,9 @@ def test_runs_of_an_edited_config_are_refused(lb, tmp_path):
     assert lb.changed_runs(runs, specs, protocol) == []
     # seed 1 restored from the archive: result.json's digest of its recipe
     with open(osp.join(runs[1].run_dir, 'result.json'), 'w') as handle:
-        json.dump(dict(recipe_sha256=lb.recipe_digest(first)), handle)
+        json.dump(
+            dict(recipe_sha256=lb.recipe_digest(
+                lb.run_config(runs[1], specs['lsta'], protocol))), handle)
     assert lb.changed_runs(runs, specs, protocol) == []
     # the config file is edited afterwards (another learning rate)
     edited = {'lsta': copy.deepcopy(specs['lsta'])}

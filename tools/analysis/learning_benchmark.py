@@ -16,7 +16,8 @@ same command continues a stopped benchmark. Each epoch budget is an
 independent run with a cosine schedule over its own length: the 8-epoch run
 is not the 24-epoch run cut short.
 
-Models: ``lsta``, ``lsta_bone``, ``lsta_tpa`` (our configs) and
+Models: ``lsta``, ``lsta_bone``, ``lsta_tpa``, ``lsta_bone_tpa`` (our configs;
+the last two without MAM) and
 ``lsta_<switch>`` for any ``configs/ablations/lsta_ntu60_xsub_joint_
 <switch>.py`` (e.g. ``lsta_attn_output``); ``stgcn``,
 ``stgcnpp``, ``agcn`` and their ``_bone`` variants (mmaction2's shipped
@@ -85,6 +86,7 @@ LSTA_CONFIGS = {
     'lsta': 'configs/lsta_ntu60_xsub_joint.py',
     'lsta_bone': 'configs/lsta_ntu60_xsub_bone.py',
     'lsta_tpa': 'configs/ablations/lsta_ntu60_xsub_joint_tpa_noattn.py',
+    'lsta_bone_tpa': 'configs/ablations/lsta_ntu60_xsub_bone_tpa_noattn.py',
 }
 #: ``lsta_<switch>`` names the ablation config of that switch, e.g.
 #: ``lsta_attn_output`` (relative to the repository root).
@@ -1096,7 +1098,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--models',
         nargs='+',
-        help='lsta, lsta_bone, lsta_tpa, stgcn, stgcnpp, agcn, aagcn (+ '
+        help='lsta, lsta_bone, lsta_tpa, lsta_bone_tpa, stgcn, stgcnpp, agcn, aagcn (+ '
         '_bone), ctrgcn, msg3d (with --mmaction-src), lsta_in_stgcn, '
         'lsta_bone_in_stgcn, NAME=CONFIG.py or NAME=DATA@MODEL. Default: ' +
         ' '.join(DEFAULTS['models']))
