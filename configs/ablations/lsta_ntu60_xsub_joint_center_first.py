@@ -4,26 +4,14 @@
 # the paper follows (docs/model.md, "What makes it learn").
 _base_ = ['./lsta_ntu60_xsub_joint_ablation_base.py']
 
-_normalize = dict(center='first', center_joint=1)
-train_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='nturgb+d',
-        stream='joint',
-        clip_len=300,
-        normalize=_normalize),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
-val_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='nturgb+d',
-        stream='joint',
-        clip_len=300,
-        normalize=_normalize,
-        test_mode=True),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+_stream = dict(
+    type='SkeletonStream',
+    layout='nturgb+d',
+    stream='joint',
+    clip_len=300,
+    normalize=dict(center='first', center_joint=1))
+_pack = dict(type='PackActionInputs', meta_keys=('frame_dir', ))
+train_dataloader = dict(dataset=dict(pipeline=[_stream, _pack]))
+val_dataloader = dict(
+    dataset=dict(pipeline=[dict(**_stream, test_mode=True), _pack]))
+test_dataloader = val_dataloader
