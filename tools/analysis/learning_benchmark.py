@@ -1098,8 +1098,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--models',
         nargs='+',
-        help='lsta, lsta_bone, lsta_tpa, lsta_bone_tpa, stgcn, stgcnpp, agcn, aagcn (+ '
-        '_bone), ctrgcn, msg3d (with --mmaction-src), lsta_in_stgcn, '
+        help='lsta, lsta_bone, lsta_tpa, lsta_bone_tpa, stgcn, stgcnpp, '
+        'agcn, aagcn (+ _bone), ctrgcn, msg3d (with --mmaction-src), lsta_in_stgcn, '
         'lsta_bone_in_stgcn, NAME=CONFIG.py or NAME=DATA@MODEL. Default: ' +
         ' '.join(DEFAULTS['models']))
     parser.add_argument(
@@ -1195,6 +1195,7 @@ def main(argv=None) -> int:
     protocol = make_protocol(args)
     command = 'python ' + shlex.join(
         [osp.relpath(osp.abspath(__file__), ROOT)] + sys.argv[1:])
+    # the protocol lock first: runs of another protocol differ everywhere
     save_meta(work_dir, protocol, specs, command)
     runs = plan_runs(list(specs), args.epochs, args.seeds, work_dir)
     changed = changed_runs(runs, specs, protocol)
