@@ -71,7 +71,11 @@ SHIPPED = {
     'lsta': ('LSTAPoseDataset', 'LSTANet', 'SkeletonStream', 300, 0.1, 64),
     'stgcn': ('PoseDataset', 'STGCN', 'UniformSampleFrames', 100, 0.1, 128),
     'stgcnpp': ('PoseDataset', 'STGCN', 'UniformSampleFrames', 100, 0.1, 128),
+    # mmaction2's ST-GCN pipeline with our network and our optimizer ...
     'lsta_in_stgcn':
+    ('PoseDataset', 'LSTANet', 'UniformSampleFrames', 100, 0.1, 64),
+    # ... and with ST-GCN's optimizer (half our lr per sample)
+    'lsta_in_stgcn_its_lr':
     ('PoseDataset', 'LSTANet', 'UniformSampleFrames', 100, 0.1, 128),
 }
 
@@ -140,7 +144,7 @@ def test_protocol_overrides_every_config_alike(lb, model, tmp_path):
     assert cfg.randomness == dict(seed=3)
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.work_dir == run_dir
-    if model == 'lsta_in_stgcn':
+    if model.startswith('lsta_in_stgcn'):
         # mmaction2's ST-GCN pipeline with our network: lsta_mm imported
         assert 'lsta_mm' in cfg.custom_imports.imports
         assert cfg.model.backbone.stage_channels == (72, 144, 288)
@@ -153,7 +157,18 @@ def test_protocol_overrides_every_config_alike(lb, model, tmp_path):
 
 def test_model_names_and_sources(lb):
     assert lb.resolve_model('x=stgcn@lsta').source == 'stgcn@lsta'
-    assert lb.resolve_model('lsta_in_stgcn').source == 'stgcn@lsta'
+    composed = lb.resolve_model('lsta_in_stgcn')
+    assert composed.source == 'stgcn@lsta'
+    assert 'model and optimizer of' in composed.description
+    ours = lb.resolve_model('lsta').cfg
+    assert composed.cfg.optim_wrapper == ours.optim_wrapper
+    assert composed.cfg.auto_scale_lr == ours.auto_scale_lr
+    network_only = lb.resolve_model('x=stgcn@lsta#net')
+    stgcn = lb.resolve_model('stgcn').cfg
+    assert network_only.cfg.model == ours.model
+    assert network_only.cfg.optim_wrapper == stgcn.optim_wrapper
+    assert network_only.cfg.auto_scale_lr == stgcn.auto_scale_lr
+    assert 'model of' in network_only.description
     aagcn = lb.resolve_model('aagcn').cfg.model.backbone
     agcn = lb.resolve_model('agcn').cfg.model.backbone
     assert agcn.gcn_attention is False and 'gcn_attention' not in aagcn

@@ -25,9 +25,11 @@ NTU-60 X-Sub 3-D configs; ``agcn`` is the 2s-agcn config as shipped, with
 AAGCN's attention switched off), ``aagcn``/``aagcn_bone`` (the same config
 with the attention on); ``ctrgcn`` and ``msg3d`` with ``--mmaction-src``
 (an mmaction2 source checkout with ``projects/``); ``NAME=CONFIG.py``;
-``NAME=DATA@MODEL``: the pipelines, loaders and schedule of DATA with the
-``model`` of MODEL (either side a shortcut or a path). ``lsta_in_stgcn`` is
-``stgcn@lsta`` (our network in mmaction2's ST-GCN pipeline) and
+``NAME=DATA@MODEL``: the pipelines, loaders and runtime of DATA with the
+``model`` and optimizer of MODEL (either side a shortcut or a path);
+``NAME=DATA@MODEL#net``: the same under DATA's optimizer. ``lsta_in_stgcn``
+is ``stgcn@lsta`` (our network and lr in mmaction2's ST-GCN pipeline),
+``lsta_in_stgcn_its_lr`` is ``stgcn@lsta#net`` (ST-GCN's lr too) and
 ``lsta_bone_in_stgcn`` is ``stgcn_bone@lsta_bone``.
 
 Examples:
@@ -113,10 +115,15 @@ ATTENTION_ON = {'aagcn': 'agcn', 'aagcn_bone': 'agcn_bone'}
 PROJECT_CONFIG = osp.join(
     'configs', '{name}_8xb16-joint-u100-80e_ntu60-xsub-keypoint-3d.py')
 #: Our network inside another config's data pipeline (``DATA@MODEL``).
+#: ``DATA@MODEL`` takes MODEL's network and optimizer (lr, momentum, weight
+#: decay, ``auto_scale_lr``); ``DATA@MODEL#net`` its network only, under
+#: DATA's optimizer.
 COMPOSED = {
     'lsta_in_stgcn': 'stgcn@lsta',
     'lsta_bone_in_stgcn': 'stgcn_bone@lsta_bone',
+    'lsta_in_stgcn_its_lr': 'stgcn@lsta#net',
 }
+NETWORK_ONLY = '#net'
 
 #: Defaults of the full benchmark (``--preset hard`` and plain runs) and of
 #: the CI preset; an option given on the command line wins.
@@ -230,7 +237,7 @@ class ModelSpec:
 
 def resolve_model(spec: str, mmaction_src: Optional[str] = None) -> ModelSpec:
     """The :class:`ModelSpec` of ``NAME``, ``NAME=CONFIG`` or
-    ``NAME=DATA@MODEL`` (shortcuts allowed on both sides of ``@``)."""
+    ``NAME=DATA@MODEL[#net]`` (shortcuts allowed on both sides of ``@``)."""
     name, source = spec.split('=', 1) if '=' in spec else (spec, spec)
     if not _NAME.match(name):
         raise ValueError(f'model name {name!r}: use letters, digits and '
@@ -240,9 +247,17 @@ def resolve_model(spec: str, mmaction_src: Optional[str] = None) -> ModelSpec:
         cfg, python_paths, description = load_source(source, mmaction_src)
         return ModelSpec(name, source, description, cfg, python_paths)
     data, model = source.split('@', 1)
+    network_only = model.endswith(NETWORK_ONLY)
+    if network_only:
+        model = model[:-len(NETWORK_ONLY)]
     cfg, python_paths, data_description = load_source(data, mmaction_src)
     donor, donor_paths, model_description = load_source(model, mmaction_src)
     cfg.model = donor.model
+    if not network_only:
+        # A model's recipe is its network and its optimizer: mmaction2's
+        # GCNs and ours each ship the lr they were tuned with.
+        cfg.optim_wrapper = donor.optim_wrapper
+        cfg.auto_scale_lr = donor.auto_scale_lr
     # The model's registrations must be imported by the training process
     # even though the runtime comes from the data config.
     imports = ['lsta_mm']
@@ -251,8 +266,9 @@ def resolve_model(spec: str, mmaction_src: Optional[str] = None) -> ModelSpec:
             imports.append(name_)
     cfg.custom_imports = dict(imports=imports, allow_failed_imports=False)
     paths = python_paths + [p for p in donor_paths if p not in python_paths]
+    taken = 'model' if network_only else 'model and optimizer'
     description = (f'data, schedule and runtime of {data_description}; '
-                   f'model of {model_description}')
+                   f'{taken} of {model_description}')
     return ModelSpec(name, source, description, cfg, paths)
 
 
@@ -1099,8 +1115,10 @@ def parse_args(argv=None):
         '--models',
         nargs='+',
         help='lsta, lsta_bone, lsta_tpa, lsta_bone_tpa, stgcn, stgcnpp, '
-        'agcn, aagcn (+ _bone), ctrgcn, msg3d (with --mmaction-src), lsta_in_stgcn, '
-        'lsta_bone_in_stgcn, NAME=CONFIG.py or NAME=DATA@MODEL. Default: ' +
+        'agcn, aagcn (+ _bone), ctrgcn, msg3d (with --mmaction-src), '
+        'lsta_in_stgcn, lsta_in_stgcn_its_lr, lsta_bone_in_stgcn, '
+        'NAME=CONFIG.py, NAME=DATA@MODEL (network and optimizer of MODEL) '
+        'or NAME=DATA@MODEL#net (network only). Default: ' +
         ' '.join(DEFAULTS['models']))
     parser.add_argument(
         '--preset',
