@@ -985,7 +985,8 @@ def plot_curves(results: List[dict],
         return
     fig, axes = plt.subplots(
         1, len(budgets), figsize=(5 * len(budgets), 4), squeeze=False)
-    colours = plt.get_cmap('tab10')
+    # one colour per model in every panel (20 before a colour repeats)
+    colours = plt.get_cmap('tab10' if len(models) <= 10 else 'tab20')
     for ax, budget in zip(axes[0], budgets):
         for number, model in enumerate(models):
             curves = [
@@ -998,7 +999,7 @@ def plot_curves(results: List[dict],
                                      for c in curves],
                                     dtype=float)  # (seeds, epochs)
             epochs = np.arange(1, values.shape[1] + 1)
-            colour = colours(number % 10)
+            colour = colours(number % colours.N)
             ax.plot(
                 epochs,
                 np.nanmean(values, axis=0),
