@@ -248,8 +248,7 @@ def resolve_model(spec: str, mmaction_src: Optional[str] = None) -> ModelSpec:
         return ModelSpec(name, source, description, cfg, python_paths)
     data, model = source.split('@', 1)
     network_only = model.endswith(NETWORK_ONLY)
-    if network_only:
-        model = model[:-len(NETWORK_ONLY)]
+    model = model[:-len(NETWORK_ONLY)] if network_only else model
     cfg, python_paths, data_description = load_source(data, mmaction_src)
     donor, donor_paths, model_description = load_source(model, mmaction_src)
     cfg.model = donor.model
