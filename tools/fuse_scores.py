@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import pickle
 import sys
 
 import mmengine  # noqa: E402
@@ -84,7 +85,7 @@ def main(argv=None):
     for path in args.dumps:
         try:
             dumps.append(load_score_dump(path))
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, pickle.UnpicklingError) as err:
             raise SystemExit(f'error: {err}')
     try:
         check_same_samples(dumps)

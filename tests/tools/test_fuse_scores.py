@@ -180,3 +180,12 @@ def test_one_pass_ensemble_equals_fusion_of_separate_runs(setup, tool_env):
     np.testing.assert_allclose(
         np.stack([s['stream_scores']['joint_motion'].numpy()
                   for s in samples]), motion, rtol=0, atol=1e-6)
+
+
+def test_dump_that_would_run_code_is_one_line(setup, run_tool, tmp_path):
+    _, paths, _ = setup
+    evil = tmp_path / 'evil.pkl'
+    evil.write_bytes(pickle.dumps(print))  # loading it would call print
+    code, out = run_tool(FUSE, [paths['joint']['dump'], str(evil)])
+    assert str(code).startswith('error: refusing to load')
+    assert 'evil.pkl' in str(code) and 'Traceback' not in out
