@@ -47,7 +47,8 @@ def test_params_only_and_overrides(tool, capsys):
     (['missing.py'], 'config file not found'),
     ([CONFIG, '--shape', '0'], 'positive ints'),
     ([CONFIG, '--shape', '1', '2', '3', '4'], 'T \\[V \\[C\\]\\]'),
-    ([CONFIG, '--shape', '16', '17'], 'V=25'),
+    ([CONFIG, '--shape', '16', '17'], 'V=17 joints, but the layout'),
+    ([CONFIG, '--shape', '100', '300'], 'one frame count per run'),
 ])
 def test_bad_arguments(tool, argv, match):
     with pytest.raises(SystemExit, match=match):

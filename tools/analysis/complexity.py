@@ -103,14 +103,23 @@ def input_shape(backbone_cfg: Dict, shape: Sequence[int],
         raise ValueError(f'--shape takes T [V [C]] as positive ints, got '
                          f'{list(shape)}')
     frames = shape[0]
+    graph_cfg = backbone_cfg.get('graph_cfg') or {}
+    layout_joints = (
+        get_topology(graph_cfg['layout']).num_node
+        if 'layout' in graph_cfg else None)
     if len(shape) > 1:
         joints = shape[1]
+        if layout_joints is not None and joints != layout_joints:
+            raise ValueError(
+                f'--shape {" ".join(map(str, shape))} asks for V={joints} '
+                f'joints, but the layout {graph_cfg["layout"]!r} has '
+                f'{layout_joints}: --shape takes T [V [C]], one frame count '
+                f'per run (e.g. --shape {frames})')
+    elif layout_joints is None:
+        raise ValueError('the backbone has no graph_cfg.layout: give V '
+                         'with --shape T V')
     else:
-        graph_cfg = backbone_cfg.get('graph_cfg')
-        if not graph_cfg or 'layout' not in graph_cfg:
-            raise ValueError('the backbone has no graph_cfg.layout: give V '
-                             'with --shape T V')
-        joints = get_topology(graph_cfg['layout']).num_node
+        joints = layout_joints
     channels = shape[2] if len(shape) > 2 else backbone_cfg.get(
         'in_channels', 3)
     if num_person is None:

@@ -35,7 +35,7 @@ class LSTABlock(BaseModule):
     with frame averaging; the two placements differ only in whether
     MSDA's norm and ReLU see averaged frames. Averaging first halves the
     cost of the two most expensive modules of the network (the K*C -> C'
-    mixing of blocks 2 and 3): 7.18 -> 4.86 GFLOPs per NTU sample at
+    mixing of blocks 2 and 3): 6.74 -> 4.63 GFLOPs per NTU sample at
     T = 300, and about 1.35x faster training on CPU (docs/model.md).
     Both parts are config dicts built through the registry, which adds the
     runtime arguments: the spatial module gets ``in_channels``,
