@@ -125,12 +125,14 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
     try:
+        checkpoint = resume_target(cfg)
+        if cfg.get('resume', False) and checkpoint is not None:
+            cfg.load_from = checkpoint  # this work dir's file, not a copy's
         if 'runner_type' in cfg:
             from mmaction.registry import RUNNERS
             runner = RUNNERS.build(cfg)
         else:
             runner = Runner.from_cfg(cfg)
-        checkpoint = resume_target(cfg)
         if checkpoint is not None:
             # a resumed checkpoint comes from this very model: no allowance
             allow = () if cfg.resume else strict_load_allowance(cfg)

@@ -62,11 +62,23 @@ def strict_load_allowance(cfg) -> Tuple[str, ...]:
 def resume_target(cfg) -> Optional[str]:
     """The checkpoint a training run built from ``cfg`` will load.
 
+    With ``resume`` and no ``load_from`` this is the file that the work
+    dir's ``last_checkpoint`` names. mmengine writes that pointer as the
+    path the run saw, so in a copied or moved work dir it still names the
+    original run's file; when the work dir holds a file of the same name,
+    that one is returned instead (a pointer to another folder is kept only
+    when the work dir has no such file, as with ``CheckpointHook.out_dir``).
+
     Raises:
         FileNotFoundError: ``last_checkpoint`` names a file that is gone.
     """
     if cfg.get('resume', False) and cfg.get('load_from', None) is None:
         latest = find_latest_checkpoint(cfg.work_dir)
+        if latest is not None:
+            local = osp.join(cfg.work_dir, osp.basename(latest))
+            if (osp.realpath(osp.dirname(latest)) != osp.realpath(
+                    cfg.work_dir) and osp.isfile(local)):
+                return local
         if latest is not None and not osp.isfile(latest):
             raise FileNotFoundError(
                 f'{osp.join(cfg.work_dir, "last_checkpoint")} names '

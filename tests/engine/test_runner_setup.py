@@ -48,6 +48,19 @@ def test_resume_target(tmp_path):
     assert resume_target(cfg) == 'given.pth'
 
 
+def test_resume_target_in_a_copied_work_dir(tmp_path):
+    original, copy = tmp_path / 'run', tmp_path / 'copy'
+    for folder in (original, copy):
+        folder.mkdir()
+        (folder / 'epoch_2.pth').write_bytes(b'x')
+        # mmengine writes the path the run saw: the original's
+        (folder / 'last_checkpoint').write_text(str(original / 'epoch_2.pth'))
+    cfg = Config(dict(work_dir=str(copy), resume=True, load_from=None))
+    assert resume_target(cfg) == str(copy / 'epoch_2.pth')
+    (copy / 'epoch_2.pth').unlink()  # e.g. CheckpointHook.out_dir elsewhere
+    assert resume_target(cfg) == str(original / 'epoch_2.pth')
+
+
 def test_user_errors_cover_checkpoints_and_annotations():
     errors = user_errors()
     assert CheckpointMismatchError in errors

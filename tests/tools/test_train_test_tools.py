@@ -86,6 +86,29 @@ def test_resume_continues_from_last_checkpoint(trained_work_dir,
     assert ckpt['meta']['epoch'] == 3
 
 
+def test_resume_in_a_copied_work_dir_uses_the_copy(trained_work_dir,
+                                                   tiny_ann_file, tool_env,
+                                                   tmp_path):
+    import shutil
+    original, copy = tmp_path / 'original', tmp_path / 'copy'
+    shutil.copytree(trained_work_dir, original)
+    shutil.copytree(trained_work_dir, copy)
+    for folder in (original, copy):  # another test may have trained on
+        for later in folder.glob('epoch_[3-9].pth'):
+            later.unlink()
+    # the copy's pointer names the original's file, as mmengine wrote it
+    (copy / 'last_checkpoint').write_text(str(original / 'epoch_2.pth'))
+    (original / 'epoch_2.pth').unlink()  # the original run was cleaned up
+    out = _run([
+        PYTHON, 'tools/train.py', CONFIG, '--work-dir',
+        str(copy), '--resume', '--cfg-options',
+        *_data_options(tiny_ann_file), 'train_cfg.max_epochs=3'
+    ], tool_env)
+    assert 'resumed epoch: 2' in out
+    assert (copy / 'epoch_3.pth').is_file()
+    assert not (original / 'epoch_3.pth').exists()
+
+
 def test_test_tool_refuses_missing_checkpoint(tool_env, tmp_path):
     result = subprocess.run(
         [PYTHON, 'tools/test.py', CONFIG,
