@@ -69,11 +69,14 @@ def main(argv=None):
     if checkpoint is None and not hasattr(model, 'stream_names'):
         print('warning: no checkpoint given: the model has random weights',
               file=sys.stderr)
-    result = inference_skeleton_array(
-        model,
-        sequence['keypoint'],
-        sequence.get('keypoint_score'),
-        frame_dir=sequence['frame_dir'])
+    try:
+        result = inference_skeleton_array(
+            model,
+            sequence['keypoint'],
+            sequence.get('keypoint_score'),
+            frame_dir=sequence['frame_dir'])
+    except ValueError as err:
+        raise SystemExit(f'error: {args.input}, sample {err}')
     label_map = args.label_map or default_label_map(
         num_classes_of(model) or result.pred_score.numel())
     try:

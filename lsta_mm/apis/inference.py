@@ -24,11 +24,12 @@ import lsta_mm  # noqa: F401  (registers lsta_mm before models are built)
 from lsta_mm.datasets.ntu_raw import load_ntu_skeleton
 from lsta_mm.datasets.safe_pickle import safe_load_pickle
 from lsta_mm.label_maps import default_label_map, load_label_map
+from lsta_mm.utils.topology import get_topology
 
 __all__ = [
     'init_recognizer', 'load_skeleton_input', 'make_skeleton_sample',
     'config_test_pipeline', 'inference_skeleton_array', 'recognize_skeleton',
-    'top_k_labels', 'num_classes_of'
+    'top_k_labels', 'num_classes_of', 'check_input_fits_model'
 ]
 
 SUPPORTED_SUFFIXES = ('.skeleton', '.npy', '.pkl')
@@ -208,6 +209,42 @@ def config_test_pipeline(cfg) -> List[dict]:
                    'nor test_pipeline')
 
 
+def check_input_fits_model(model: torch.nn.Module, keypoint: np.ndarray,
+                           keypoint_score: Optional[np.ndarray],
+                           source: str) -> None:
+    """Refuse a sequence whose joints or channels the model cannot take.
+
+    Compares ``keypoint`` ``(M, T, V, C)`` (plus one channel for
+    ``keypoint_score``) with the backbone's joint count (``num_node``, or
+    its ``graph.num_node`` as in mmaction2's GCNs) and ``in_channels``; a
+    model without them (e.g. a multi-stream ensemble) is not checked.
+
+    Raises:
+        ValueError: One line naming ``source``, both shapes and the fix.
+    """
+    backbone = getattr(model, 'backbone', None)
+    expected_joints = getattr(backbone, 'num_node', None) or getattr(
+        getattr(backbone, 'graph', None), 'num_node', None)
+    _, _, joints, channels = keypoint.shape
+    if expected_joints is not None and joints != expected_joints:
+        layout = model.cfg.get('model', {}).get('backbone', {}).get(
+            'graph_cfg', {}).get('layout', 'custom')
+        name = layout if isinstance(layout, str) else 'custom'
+        raise ValueError(
+            f'{source}: {joints} joints per person, but the model was '
+            f'built for the {name!r} layout with {expected_joints}; convert '
+            f'the skeleton to that layout or use a model trained on '
+            f'{joints}-joint data')
+    in_channels = getattr(backbone, 'in_channels', None)
+    given = channels + (keypoint_score is not None)
+    if in_channels is not None and given != in_channels:
+        scored = ' plus a score' if keypoint_score is not None else ''
+        raise ValueError(
+            f'{source}: {channels} channels per joint{scored}, but the '
+            f'model takes {in_channels} (x, y, z for 3-D layouts; x, y and '
+            f'a score for 2-D ones); give the data the model was trained on')
+
+
 def inference_skeleton_array(model: torch.nn.Module,
                              keypoint: np.ndarray,
                              keypoint_score: Optional[np.ndarray] = None,
@@ -233,6 +270,8 @@ def inference_skeleton_array(model: torch.nn.Module,
     pipeline = Compose(test_pipeline or config_test_pipeline(cfg))
     sample = make_skeleton_sample(keypoint, keypoint_score, frame_dir,
                                   img_shape)
+    check_input_fits_model(model, sample['keypoint'], keypoint_score,
+                           frame_dir)
     return inference_recognizer(model, sample, pipeline)
 
 

@@ -1,6 +1,7 @@
 """tools/infer.py: top-5 class names, JSON, same answer for every format."""
 import json
 import os.path as osp
+import re
 import sys
 
 import numpy as np
@@ -84,3 +85,22 @@ def test_infer_refuses_bad_input_with_one_message(files, run_tool,
     code, _ = run_tool(INFER, [config, str(tmp_path / 'none.pth'),
                                str(tmp_path / 'bad.npy')])
     assert 'does not exist' in str(code)
+
+
+@pytest.mark.parametrize('shape,message', [
+    ((12, 18, 3), '18 joints per person, but the model was built for the '
+     "'nturgb+d' layout with 25"),
+    ((12, 25, 2), '2 channels per joint, but the model takes 3'),
+])
+def test_infer_refuses_data_of_another_layout(files, run_tool, tmp_path,
+                                              shape, message):
+    from lsta_mm.apis import init_recognizer, recognize_skeleton
+    config, ckpt, _ = files
+    path = tmp_path / 'other.npy'
+    np.save(path, np.random.default_rng(0).normal(size=shape))
+    code, out = run_tool(INFER, [config, ckpt, str(path)])
+    assert str(code).startswith(f'error: {path}, sample other: {message}')
+    assert 'Traceback' not in out
+    model = init_recognizer(config, ckpt, device='cpu')
+    with pytest.raises(ValueError, match=re.escape(message)):  # the API too
+        recognize_skeleton(model, np.load(path))
