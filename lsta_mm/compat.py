@@ -145,6 +145,33 @@ def _checkpoint_safe_globals() -> List:
 CHECKPOINT_SAFE_GLOBALS = _checkpoint_safe_globals()
 
 
+#: How ``torch.save`` files begin: a zip archive (the default since torch
+#: 1.6) or, in the legacy format, the pickled magic number.
+_TORCH_FILE_PREFIXES = (b'PK\x03\x04',
+                        b'\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19')
+
+
+def _not_a_torch_file(filename) -> Optional[str]:
+    """What a file holds when it is not a ``torch.save`` file, else None.
+
+    Looks only at the first bytes, so nothing is unpickled.
+    """
+    with open(filename, 'rb') as handle:
+        head = handle.read(512)
+    if head.startswith(_TORCH_FILE_PREFIXES):
+        return None
+    if not head:
+        return 'nothing (the file is empty)'
+    if head[:1] == b'\x80':
+        return ('a plain pickle (e.g. an annotation .pkl or a score dump), '
+                'not a torch.save file')
+    try:
+        text = head.decode('utf-8').lstrip()
+    except UnicodeDecodeError:
+        return 'binary data of an unknown format'
+    return 'JSON' if text[:1] in '{[' and text else 'text'
+
+
 def safe_torch_load(filename, map_location=None):
     """``torch.load`` with ``weights_only=True`` and mmengine's allowlist.
 
@@ -163,8 +190,15 @@ def safe_torch_load(filename, map_location=None):
     """
     name = filename if isinstance(filename, (str, os.PathLike)) else getattr(
         filename, 'name', '<stream>')
-    if isinstance(filename, (str, os.PathLike)) and not osp.isfile(filename):
-        raise FileNotFoundError(f'checkpoint file {name} does not exist')
+    if isinstance(filename, (str, os.PathLike)):
+        if not osp.isfile(filename):
+            raise FileNotFoundError(f'checkpoint file {name} does not exist')
+        content = _not_a_torch_file(filename)
+        if content is not None:
+            raise CorruptCheckpointError(
+                f'{name} is not a checkpoint: it holds {content}; give the '
+                f'.pth file that training wrote (WORK_DIR/epoch_N.pth, '
+                f'best_*.pth or the path in WORK_DIR/last_checkpoint)')
     try:
         with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
             return torch.load(
@@ -181,7 +215,7 @@ def safe_torch_load(filename, map_location=None):
         raise CorruptCheckpointError(
             f'checkpoint {name} cannot be read: {_first_lines(text)}'
         ) from None
-    except (RuntimeError, EOFError, ValueError, OSError) as err:
+    except (RuntimeError, EOFError, ValueError, OSError, KeyError) as err:
         raise CorruptCheckpointError(
             f'checkpoint {name} is truncated, empty or not a torch '
             f'checkpoint ({type(err).__name__}: {_first_lines(str(err))})'
@@ -193,7 +227,10 @@ def _refused_global(text: str) -> str:
     match = re.search(r'GLOBAL\s+([\w.]+)', text)
     if match:
         return f'the global {match.group(1)}'
-    return f'a forbidden object ({_first_lines(text, 1)})'
+    # torch's own reason, without its advice to load the file unsafely
+    match = re.search(r'WeightsUnpickler error:\s*(.+)', text)
+    reason = f' ({match.group(1).strip()})' if match else ''
+    return f'an object torch does not load safely{reason}'
 
 
 def _first_lines(text: str, count: int = 3) -> str:

@@ -106,3 +106,22 @@ def test_train_load_from_refuses_misfit(tiny_checkpoint, tiny_ann_file,
     assert 'cls_head.fc.weight: checkpoint [3, 8], model [5, 8]' in out
     assert 'Traceback' not in out
     assert not (tmp_path / 'epoch_1.pth').exists()
+
+
+@pytest.mark.parametrize('content,holds', [
+    (b'hello\n', 'text'),
+    (b'{"state_dict": {}}', 'JSON'),
+    (bytes(range(7, 256)) * 4, 'binary data of an unknown format'),
+    (None, 'a plain pickle (e.g. an annotation .pkl'),
+    (b'', 'nothing (the file is empty)'),
+])
+def test_file_that_is_no_checkpoint_is_named(tiny_ann_file, tool_env,
+                                             tmp_path, content, holds):
+    path = tmp_path / 'model.pth'
+    if content is None:  # the annotation file given by mistake
+        with open(tiny_ann_file, 'rb') as handle:
+            content = handle.read()
+    path.write_bytes(content)
+    out = _test_tool(TINY, path, tiny_ann_file, tool_env, tmp_path)
+    assert f'{path} is not a checkpoint: it holds {holds}' in out
+    assert 'weights_only' not in out  # never the advice to load unsafely
