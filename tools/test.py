@@ -72,8 +72,11 @@ def merge_args(cfg, args):
     """Apply the command-line flags to ``cfg`` (mmaction2's semantics)."""
     if args.show or args.show_dir is not None:
         if 'visualization' not in cfg.default_hooks:
-            raise SystemExit('--show/--show-dir need a VisualizationHook: add '
-                             'default_hooks.visualization to the config')
+            raise SystemExit(
+                '--show/--show-dir draw video frames through mmaction2\'s '
+                'VisualizationHook, which this config has not (skeleton '
+                'clips have no frames): draw skeletons and what the model '
+                'attends to with tools/visualize.py CONFIG CKPT INPUT')
         vis = cfg.default_hooks.visualization
         vis.enable = True
         vis.show = args.show

@@ -158,3 +158,14 @@ def test_config_runs_under_mmaction2_train_tool(tiny_ann_file, tool_env,
         'train_cfg.max_epochs=1'
     ], env, cwd=str(tmp_path))
     assert (work_dir / 'epoch_1.pth').exists()
+
+
+def test_show_dir_points_to_the_skeleton_visualiser(run_tool, tmp_path):
+    ckpt = tmp_path / 'model.pth'
+    ckpt.write_bytes(b'PK')  # the flag is checked before the file is read
+    code, out = run_tool(
+        osp.join(REPO_ROOT, 'tools', 'test.py'),
+        [CONFIG, str(ckpt), '--show-dir',
+         str(tmp_path)])
+    assert 'tools/visualize.py CONFIG CKPT INPUT' in str(code)
+    assert 'Traceback' not in out
