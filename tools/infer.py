@@ -28,6 +28,7 @@ import torch  # noqa: E402
 from lsta_mm.apis.inference import (  # noqa: E402
     inference_skeleton_array, init_recognizer, load_skeleton_input,
     num_classes_of, top_k_labels)
+from lsta_mm.engine.runner_setup import user_errors  # noqa: E402
 from lsta_mm.label_maps import default_label_map  # noqa: E402
 
 
@@ -65,7 +66,10 @@ def main(argv=None):
             args.input, args.sample, max_person=args.max_person)
     except (OSError, ValueError, KeyError, IndexError) as err:
         raise SystemExit(f'error: {err}')
-    model = init_recognizer(args.config, checkpoint, device=args.device)
+    try:
+        model = init_recognizer(args.config, checkpoint, device=args.device)
+    except user_errors() as err:
+        raise SystemExit(f'error: {err}')
     if checkpoint is None and not hasattr(model, 'stream_names'):
         print('warning: no checkpoint given: the model has random weights',
               file=sys.stderr)

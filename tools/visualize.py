@@ -32,6 +32,7 @@ from lsta_mm.apis.visualization import (draw_frame_importance,  # noqa: E402
                                         draw_joint_importance,
                                         feature_importance,
                                         save_importance_json)
+from lsta_mm.engine.runner_setup import user_errors  # noqa: E402
 from lsta_mm.label_maps import default_label_map, load_label_map  # noqa
 
 
@@ -109,7 +110,10 @@ def main(argv=None):
         sequences = [load_skeleton_input(args.input, s) for s in samples]
     except (OSError, ValueError, KeyError, IndexError) as err:
         raise SystemExit(f'error: {err}')
-    model = init_recognizer(args.config, checkpoint, device=args.device)
+    try:
+        model = init_recognizer(args.config, checkpoint, device=args.device)
+    except user_errors() as err:
+        raise SystemExit(f'error: {err}')
     if checkpoint is None and not hasattr(model, 'stream_names'):
         print('warning: no checkpoint given: the model has random weights',
               file=sys.stderr)
@@ -126,8 +130,8 @@ def main(argv=None):
                                       seq.get('keypoint_score'),
                                       seq['frame_dir'], args.layer,
                                       args.importance)
-        except ValueError as err:
-            raise SystemExit(f'error: {err}')
+        except ValueError as err:  # below the progress bar's line
+            raise SystemExit(f'\nerror: {args.input}, sample {err}')
         stem = osp.join(args.out_dir, seq['frame_dir'])
         written.append(
             draw_joint_importance(

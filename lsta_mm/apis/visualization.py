@@ -38,8 +38,8 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 
 from lsta_mm.utils.topology import get_topology
-from .inference import (config_test_pipeline, make_skeleton_sample,
-                        num_classes_of)
+from .inference import (check_input_fits_model, config_test_pipeline,
+                        make_skeleton_sample, num_classes_of)
 
 __all__ = [
     'DEFAULT_LAYERS', 'resolve_layer', 'feature_importance',
@@ -205,6 +205,8 @@ def feature_importance(model: torch.nn.Module,
     cfg = model.cfg
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     sample = make_skeleton_sample(keypoint, keypoint_score, frame_dir)
+    check_input_fits_model(model, sample['keypoint'], keypoint_score,
+                           frame_dir)
     steps = _joint_pipeline(cfg)
     packed, before = _run_pipeline(steps, copy.deepcopy(sample))
     joints = _first_clip(before['keypoint'])  # (M, T, V, C)

@@ -98,3 +98,28 @@ def test_plot_curves_joins_resumed_runs(tmp_path, run_tool):
         assert (width, height) == (500, 300) and spread > 0.01
     code, _ = run_tool(PLOT, [str(tmp_path / 'nothing')])
     assert 'does not exist' in str(code)
+
+
+def test_visualize_user_errors_are_one_line(tmp_path, run_tool,
+                                            tiny_lsta_config):
+    from mmaction.utils import register_all_modules
+    from mmengine.runner import save_checkpoint
+
+    from lsta_mm.apis import init_recognizer
+    register_all_modules()
+    config = tmp_path / 'tiny.py'
+    config.write_text(tiny_lsta_config(STREAM, CLIP_LEN))
+    model = init_recognizer(str(config), None, device='cpu')
+    ckpt = str(tmp_path / 'tiny.pth')
+    save_checkpoint({'state_dict': model.state_dict()}, ckpt)
+    coco = tmp_path / 'coco.npy'
+    np.save(coco, np.zeros((20, 17, 3), np.float32))
+    text = tmp_path / 'notes.pth'
+    text.write_text('not weights\n')
+    for args, message in (
+        ([ckpt, str(coco)], '17 joints per person, but the model was built'),
+        ([str(text), str(coco)], 'is not a checkpoint: it holds text'),
+    ):
+        code, out = run_tool(VISUALIZE, [str(config)] + args +
+                             ['--out-dir', str(tmp_path / 'vis')])
+        assert message in str(code) and 'Traceback' not in out
