@@ -144,6 +144,11 @@ def test_protocol_overrides_every_config_alike(lb, model, tmp_path):
     assert cfg.randomness == dict(seed=3)
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.work_dir == run_dir
+    # the config's own metric first, then the scores for the report
+    assert [e['type'] for e in cfg.val_evaluator][-1] == 'DumpResults'
+    assert 'AccMetric' in [e['type'] for e in cfg.val_evaluator]
+    assert cfg.val_evaluator[-1].out_file_path == osp.join(
+        run_dir, 'val_scores.pkl')
     if model.startswith('lsta_in_stgcn'):
         # mmaction2's ST-GCN pipeline with our network: lsta_mm imported
         assert 'lsta_mm' in cfg.custom_imports.imports
@@ -311,6 +316,14 @@ def test_tiny_benchmark_end_to_end_and_resumable(run_tool, monkeypatch,
     markdown = open(osp.join(work_dir, 'summary.md')).read()
     assert '| lsta |' in markdown and '| stgcn |' in markdown
     assert '(1)' in markdown
+    # the final validation's scores give the mistakes; they agree with top-1
+    for result in summary['runs']:
+        entry = summary['mistakes'][result['model']]['1']
+        assert entry['predictions'] == summary['protocol']['num_val']
+        assert entry['errors'] == round(
+            (1 - result['top1']) * entry['predictions'])
+        assert sum(m[2] for m in entry['mistakes']) <= entry['errors']
+    assert 'Most frequent mistakes at 1 epochs' in markdown
 
     # Again, with one more model that fails: finished runs are skipped,
     # the failure is reported and the exit code says so.

@@ -72,6 +72,7 @@ import time  # noqa: E402
 from typing import Dict, List, Optional, Tuple  # noqa: E402
 
 import benchmark  # noqa: E402  (tools/analysis: mmaction2's projects)
+import confusion  # noqa: E402  (tools/analysis: most frequent mistakes)
 import numpy as np  # noqa: E402
 from mmengine.config import Config, ConfigDict  # noqa: E402
 
@@ -305,6 +306,10 @@ def _set_pipeline(pipeline, clip_len: int, test: bool) -> None:
             transform['num_clips'] = 1
 
 
+#: A run's final validation scores (mmengine ``DumpResults`` format).
+VAL_SCORES = 'val_scores.pkl'
+
+
 def apply_protocol(cfg: Config, protocol: Protocol, epochs: int, seed: int,
                    work_dir: str) -> Config:
     """Put ``cfg`` under the benchmark's protocol, in place; returns it.
@@ -335,6 +340,9 @@ def apply_protocol(cfg: Config, protocol: Protocol, epochs: int, seed: int,
       ``save_best=None`` (the last checkpoint only, to resume);
       ``default_hooks.logger.interval``: about four lines an epoch, at most
       every 50 iterations;
+    - ``val_evaluator``: mmengine's ``DumpResults`` added, writing
+      ``work_dir/val_scores.pkl`` after every validation (the last one
+      stays: the report's most frequent mistakes);
     - ``randomness=dict(seed=seed)``; ``env_cfg.dist_cfg.backend='gloo'``;
       ``work_dir``; ``load_from=None``, ``resume=False``.
 
@@ -402,6 +410,18 @@ def apply_protocol(cfg: Config, protocol: Protocol, epochs: int, seed: int,
         logger = ConfigDict(type='LoggerHook')
     logger.update(interval=max(1, min(50, iters // 4)), ignore_last=False)
     hooks.logger = logger
+
+    evaluators = cfg.get('val_evaluator', None)
+    if evaluators is not None:
+        if not isinstance(evaluators, (list, tuple)):
+            evaluators = [evaluators]
+        cfg.val_evaluator = [
+            e for e in evaluators if _type_name(e) != 'DumpResults'
+        ] + [
+            dict(
+                type='DumpResults',
+                out_file_path=osp.join(work_dir, VAL_SCORES))
+        ]
 
     cfg.randomness = dict(seed=seed)
     env_cfg = cfg.setdefault('env_cfg', ConfigDict())
@@ -906,7 +926,83 @@ def _cell(stats: Dict) -> str:
             f'({stats["n"]})')
 
 
-def format_markdown(meta: Dict, table: Dict, unfinished: List[Dict]) -> str:
+def class_names_of(meta: Dict) -> Optional[List[str]]:
+    """Names from ``<annotation stem>_classes.txt`` beside the source
+    annotation file (what ``gen_synthetic_ntu.py`` writes), else None."""
+    protocol = meta['protocol']
+    path = osp.splitext(protocol['source_ann_file'])[0] + '_classes.txt'
+    if not osp.isfile(path):
+        return None
+    try:
+        return confusion.read_class_names(path, protocol['num_classes'])
+    except ValueError:
+        return None
+
+
+def mistakes_by_model(work_dir: str, results: List[dict],
+                      top: int = 3) -> Dict[str, Dict[str, Dict]]:
+    """model -> budget -> the most frequent mistakes of its final epochs.
+
+    Sums the confusion matrices of the runs' ``val_scores.pkl`` over seeds
+    (runs without one, e.g. from before the file was written, are left
+    out). Each entry: ``seeds``, ``predictions``, ``errors`` and
+    ``mistakes``, a list of ``[true, predicted, count, share of the true
+    class]``.
+    """
+    groups: Dict[Tuple[str, int], List[str]] = {}
+    for result in results:
+        path = osp.join(
+            run_directory(work_dir, result['model'], result['epochs'],
+                          result['seed']), VAL_SCORES)
+        if osp.isfile(path):
+            groups.setdefault((result['model'], result['epochs']),
+                              []).append(path)
+    table: Dict[str, Dict[str, Dict]] = {}
+    for (model, epochs), paths in groups.items():
+        try:
+            matrix = confusion.summed_confusion(sorted(paths))
+        except (OSError, ValueError, pickle.UnpicklingError):
+            continue  # an unreadable dump: that model has no entry
+        table.setdefault(model, {})[str(epochs)] = dict(
+            seeds=len(paths),
+            predictions=int(matrix.sum()),
+            errors=int(matrix.sum() - np.trace(matrix)),
+            mistakes=[list(m) for m in confusion.top_mistakes(matrix, top)])
+    return table
+
+
+def format_mistakes(mistakes: Dict[str, Dict[str, Dict]],
+                    names: Optional[List[str]]) -> List[str]:
+    """Markdown lines: per budget, each model's most frequent mistakes."""
+    budgets = sorted({int(b) for row in mistakes.values() for b in row})
+    lines = []
+    for budget in budgets:
+        lines += [
+            '', f'Most frequent mistakes at {budget} epochs (true -> '
+            'predicted: count, summed over the seeds\' final validation):',
+            ''
+        ]
+        for model, row in mistakes.items():
+            entry = row.get(str(budget))
+            if entry is None:
+                continue
+            cells = ', '.join(
+                f'{_class_name(names, t)} -> {_class_name(names, p)}: {n}'
+                for t, p, n, _ in entry['mistakes']) or 'none'
+            lines.append(
+                f'- `{model}` ({entry["seeds"]} seed(s), {entry["errors"]} '
+                f'of {entry["predictions"]} wrong): {cells}')
+    return lines
+
+
+def _class_name(names: Optional[List[str]], index: int) -> str:
+    return names[index] if names else f'class {index}'
+
+
+def format_markdown(meta: Dict,
+                    table: Dict,
+                    unfinished: List[Dict],
+                    mistakes: Optional[Dict] = None) -> str:
     protocol = meta['protocol']
     budgets = sorted({int(b) for row in table.values() for b in row})
     lines = [
@@ -956,6 +1052,8 @@ def format_markdown(meta: Dict, table: Dict, unfinished: List[Dict]) -> str:
         source = meta.get('sources', {}).get(model, '?')
         lines.append(f'- `{model}` (`{source}`): '
                      f'{meta.get("configs", {}).get(model, "?")}')
+    if mistakes:
+        lines += format_mistakes(mistakes, class_names_of(meta))
     if unfinished:
         lines += ['', 'Runs without a result:', '']
         for entry in unfinished:
@@ -1053,13 +1151,19 @@ def write_report(work_dir: str,
                 log_tail=_last_lines(osp.join(run_dir, 'train.log'), 20)))
     meta = dict(meta, date=_now())
     table = summarize(results, meta.get('models', []))
-    summary = dict(meta, table=table, runs=results, unfinished=unfinished)
+    mistakes = mistakes_by_model(work_dir, results)
+    summary = dict(
+        meta,
+        table=table,
+        mistakes=mistakes,
+        runs=results,
+        unfinished=unfinished)
     _atomic_write(
         osp.join(work_dir, 'summary.json'),
         lambda f: json.dump(summary, f, indent=1))
     _atomic_write(
         osp.join(work_dir, 'summary.md'),
-        lambda f: f.write(format_markdown(meta, table, unfinished)))
+        lambda f: f.write(format_markdown(meta, table, unfinished, mistakes)))
     plot_curves(results, list(table), osp.join(work_dir, 'curves.png'),
                 1 / meta['protocol']['num_classes'])
     return summary
