@@ -77,6 +77,9 @@ SHIPPED = {
     # ... and with ST-GCN's optimizer (half our lr per sample)
     'lsta_in_stgcn_its_lr':
     ('PoseDataset', 'LSTANet', 'UniformSampleFrames', 100, 0.1, 128),
+    # the other way round: ST-GCN and its optimizer in our pipeline
+    'stgcn_in_lsta':
+    ('LSTAPoseDataset', 'STGCN', 'SkeletonStream', 300, 0.1, 128),
 }
 
 
@@ -168,6 +171,9 @@ def test_model_names_and_sources(lb):
     ours = lb.resolve_model('lsta').cfg
     assert composed.cfg.optim_wrapper == ours.optim_wrapper
     assert composed.cfg.auto_scale_lr == ours.auto_scale_lr
+    no_mam = lb.resolve_model('tpa_in_stgcn').cfg
+    assert no_mam.model.backbone.temporal_cfg.type == 'TPA'  # not ATPA
+    assert no_mam.train_pipeline[0].type == 'PreNormalize3D'
     network_only = lb.resolve_model('x=stgcn@lsta#net')
     stgcn = lb.resolve_model('stgcn').cfg
     assert network_only.cfg.model == ours.model

@@ -29,8 +29,10 @@ with the attention on); ``ctrgcn`` and ``msg3d`` with ``--mmaction-src``
 ``model`` and optimizer of MODEL (either side a shortcut or a path);
 ``NAME=DATA@MODEL#net``: the same under DATA's optimizer. ``lsta_in_stgcn``
 is ``stgcn@lsta`` (our network and lr in mmaction2's ST-GCN pipeline),
-``lsta_in_stgcn_its_lr`` is ``stgcn@lsta#net`` (ST-GCN's lr too) and
-``lsta_bone_in_stgcn`` is ``stgcn_bone@lsta_bone``.
+``tpa_in_stgcn`` is ``stgcn@lsta_tpa`` (the same without MAM),
+``lsta_in_stgcn_its_lr`` is ``stgcn@lsta#net`` (ST-GCN's lr too),
+``lsta_bone_in_stgcn`` is ``stgcn_bone@lsta_bone`` and ``stgcn_in_lsta`` is
+``lsta@stgcn`` (mmaction2's ST-GCN and its lr in our pipeline).
 
 Examples:
     python tools/analysis/learning_benchmark.py \\
@@ -115,14 +117,16 @@ ATTENTION_ON = {'aagcn': 'agcn', 'aagcn_bone': 'agcn_bone'}
 #: (``benchmark.PROJECT_PEERS``: ``ctrgcn``, ``msg3d``).
 PROJECT_CONFIG = osp.join(
     'configs', '{name}_8xb16-joint-u100-80e_ntu60-xsub-keypoint-3d.py')
-#: Our network inside another config's data pipeline (``DATA@MODEL``).
-#: ``DATA@MODEL`` takes MODEL's network and optimizer (lr, momentum, weight
-#: decay, ``auto_scale_lr``); ``DATA@MODEL#net`` its network only, under
-#: DATA's optimizer.
+#: A network inside another config's data pipeline (``DATA@MODEL``), in
+#: both directions. ``DATA@MODEL`` takes MODEL's network and optimizer (lr,
+#: momentum, weight decay, ``auto_scale_lr``); ``DATA@MODEL#net`` its
+#: network only, under DATA's optimizer.
 COMPOSED = {
     'lsta_in_stgcn': 'stgcn@lsta',
+    'tpa_in_stgcn': 'stgcn@lsta_tpa',
     'lsta_bone_in_stgcn': 'stgcn_bone@lsta_bone',
     'lsta_in_stgcn_its_lr': 'stgcn@lsta#net',
+    'stgcn_in_lsta': 'lsta@stgcn',
 }
 NETWORK_ONLY = '#net'
 
@@ -1220,7 +1224,8 @@ def parse_args(argv=None):
         nargs='+',
         help='lsta, lsta_bone, lsta_tpa, lsta_bone_tpa, stgcn, stgcnpp, '
         'agcn, aagcn (+ _bone), ctrgcn, msg3d (with --mmaction-src), '
-        'lsta_in_stgcn, lsta_in_stgcn_its_lr, lsta_bone_in_stgcn, '
+        'lsta_in_stgcn, tpa_in_stgcn, lsta_in_stgcn_its_lr, '
+        'lsta_bone_in_stgcn, stgcn_in_lsta, '
         'NAME=CONFIG.py, NAME=DATA@MODEL (network and optimizer of MODEL) '
         'or NAME=DATA@MODEL#net (network only). Default: ' +
         ' '.join(DEFAULTS['models']))
