@@ -12,7 +12,7 @@ import re
 from typing import Dict, List, Mapping, NamedTuple, Sequence, Tuple
 
 from mmengine.model import is_model_wrapper
-from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.runner.checkpoint import CheckpointLoader
 
 __all__ = [
     'CheckpointMismatchError', 'StateDictMismatch', 'check_fits',
@@ -179,6 +179,7 @@ def verify_checkpoint_file(model,
     Returns:
         dict: The loaded checkpoint.
     """
-    checkpoint = _load_checkpoint(filename, map_location='cpu')
+    checkpoint = CheckpointLoader.load_checkpoint(
+        filename, map_location='cpu', logger=None)
     check_fits(model, checkpoint, filename, allow_mismatch)
     return checkpoint

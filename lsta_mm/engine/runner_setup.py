@@ -9,7 +9,9 @@
   (bad checkpoint, bad annotation file); the tools print them without a
   traceback.
 """
+import os
 import os.path as osp
+import re
 from typing import Optional, Sequence, Tuple, Type
 
 from mmengine.runner.checkpoint import find_latest_checkpoint
@@ -59,6 +61,17 @@ def strict_load_allowance(cfg) -> Tuple[str, ...]:
     return tuple(hook.get('allow_mismatch', ()))
 
 
+def _newest_checkpoint(work_dir: str) -> Optional[str]:
+    """``epoch_N.pth`` / ``iter_N.pth`` of ``work_dir`` with the largest
+    N (epochs before iterations never mix in one run), or None."""
+    steps = []
+    for name in os.listdir(work_dir):
+        match = re.fullmatch(r'(?:epoch|iter)_(\d+)\.pth', name)
+        if match:
+            steps.append((int(match.group(1)), osp.join(work_dir, name)))
+    return max(steps)[1] if steps else None
+
+
 def resume_target(cfg) -> Optional[str]:
     """The checkpoint a training run built from ``cfg`` will load.
 
@@ -74,6 +87,10 @@ def resume_target(cfg) -> Optional[str]:
     """
     if cfg.get('resume', False) and cfg.get('load_from', None) is None:
         latest = find_latest_checkpoint(cfg.work_dir)
+        if latest == '':
+            # a kill while mmengine rewrote the pointer in place (the
+            # checkpoint it was to name is complete): the newest one
+            latest = _newest_checkpoint(cfg.work_dir)
         if latest is not None:
             local = osp.join(cfg.work_dir, osp.basename(latest))
             if (osp.realpath(osp.dirname(latest)) != osp.realpath(

@@ -21,7 +21,11 @@ TINY = osp.join(REPO_ROOT, 'tests', 'fixtures', 'configs', 'tiny_gcn.py')
 class _FakeRunner:
     """What CheckpointHook reads from a Runner, and a recording save."""
 
+    max_epochs = 10
+    iter = 0
+
     def __init__(self, work_dir):
+        self.epoch = 0
         self.work_dir = str(work_dir)
         self.logger = MMLogger.get_instance('lsta_test_hooks')
         self.message_hub = MessageHub.get_instance('lsta_test_hooks')
@@ -51,8 +55,9 @@ def test_outdated_checkpoint_outlives_the_new_save(tmp_path):
     runner = _FakeRunner(tmp_path)
     hook = AtomicCheckpointHook(interval=1, max_keep_ckpts=1)
     hook.before_train(runner)
-    hook._save_checkpoint_with_step(runner, 1, meta={})
-    hook._save_checkpoint_with_step(runner, 2, meta={})
+    for epoch in (0, 1):  # the ends of epochs 1 and 2
+        runner.epoch = epoch
+        hook.after_train_epoch(runner)
     # while epoch 2 was written, epoch 1 existed and was the one named
     assert runner.seen_at_save[1] == (['epoch_1.pth'],
                                       str(tmp_path / 'epoch_1.pth'))
@@ -60,6 +65,21 @@ def test_outdated_checkpoint_outlives_the_new_save(tmp_path):
     assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path /
                                                              'epoch_2.pth')
     assert runner.message_hub.get_info('keep_ckpt_ids') == [2]
+
+
+def test_saves_only_when_due_and_keeps_the_window(tmp_path):
+    runner = _FakeRunner(tmp_path)
+    hook = AtomicCheckpointHook(interval=2, max_keep_ckpts=2)
+    hook.before_train(runner)
+    for epoch in range(6):
+        runner.epoch = epoch
+        hook.after_train_epoch(runner)
+    # epochs 2, 4, 6 were due; the oldest left the window of two
+    assert len(runner.seen_at_save) == 3
+    assert sorted(_listdir(tmp_path)) == [
+        'epoch_4.pth', 'epoch_6.pth', 'last_checkpoint'
+    ]
+    assert hook.max_keep_ckpts == 2  # mmengine's own clean-up is back on
 
 
 def test_atomic_backend_is_the_default_only(tmp_path):

@@ -66,3 +66,11 @@ def test_user_errors_cover_checkpoints_and_annotations():
     assert CheckpointMismatchError in errors
     assert AnnotationError in errors
     assert not issubclass(KeyError, errors)
+
+
+def test_resume_target_after_a_kill_inside_the_pointer_write(tmp_path):
+    for name in ('epoch_2.pth', 'epoch_10.pth', 'best_acc_epoch_11.pth'):
+        (tmp_path / name).write_bytes(b'x')
+    (tmp_path / 'last_checkpoint').write_text('')  # truncated, not written
+    cfg = Config(dict(work_dir=str(tmp_path), resume=True, load_from=None))
+    assert resume_target(cfg) == str(tmp_path / 'epoch_10.pth')

@@ -61,17 +61,17 @@ def test_killed_runs_resume_to_the_uninterrupted_result(
     assert len(_temporaries(work_dir)) == 1
     assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_1.pth')
 
-    # 4. Resumed from epoch 1; killed while `last_checkpoint` is replaced:
-    #    epoch_2.pth is complete but not yet named; epoch_1.pth, which it
-    #    still names, was not pruned yet (max_keep_ckpts=1).
+    # 4. Resumed from epoch 1; killed while `last_checkpoint` is replaced
+    #    atomically: mmengine's own write already names epoch_2.pth, which
+    #    is complete; epoch_1.pth was not pruned yet (max_keep_ckpts=1).
     _train(work_dir, tiny_ann_file, plugin_env, 'write:last_checkpoint')
     assert safe_torch_load(str(work_dir / 'epoch_2.pth'))['meta']['epoch'] == 2
-    assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_1.pth')
+    assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_2.pth')
     assert (work_dir / 'epoch_1.pth').exists()
 
-    # 5. Resumed from epoch 1 again, runs to the end.
+    # 5. Resumed from epoch 2, runs to the end.
     out = _train(work_dir, tiny_ann_file, plugin_env)
-    assert 'resumed epoch: 1' in out
+    assert 'resumed epoch: 2' in out
     assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_3.pth')
     assert not (work_dir / 'epoch_1.pth').exists()  # pruned at last
     assert _temporaries(work_dir) == []

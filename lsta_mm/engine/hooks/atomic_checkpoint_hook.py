@@ -1,5 +1,6 @@
 """CheckpointHook whose checkpoints survive a SIGKILL at any moment."""
 import os.path as osp
+from contextlib import contextmanager
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
@@ -57,41 +58,59 @@ class AtomicCheckpointHook(CheckpointHook):
                     f'Removed {path}, a checkpoint a killed run did not '
                     'finish writing.')
 
-    def _save_checkpoint_with_step(self, runner, step, meta):
-        outdated = None
-        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and
-                                            self.keep_ckpt_ids[-1] == step):
-            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
-                outdated = self.keep_ckpt_ids.popleft()
-            self.keep_ckpt_ids.append(step)
-            runner.message_hub.update_info('keep_ckpt_ids',
-                                           list(self.keep_ckpt_ids))
+    def after_train_epoch(self, runner) -> None:
+        with self._saving(runner, runner.epoch + 1):
+            super().after_train_epoch(runner)
 
-        ckpt_filename = self.filename_tmpl.format(step)
-        self.last_ckpt = self.file_backend.join_path(self.out_dir,
-                                                     ckpt_filename)
-        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        runner.save_checkpoint(
-            self.out_dir,
-            ckpt_filename,
-            self.file_client_args,
-            save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler,
-            meta=meta,
-            by_epoch=self.by_epoch,
-            backend_args=self.backend_args,
-            **self.args)
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs=None) -> None:
+        with self._saving(runner, runner.iter + 1):
+            super().after_train_iter(runner, batch_idx, data_batch, outputs)
 
-        if not is_main_process():
+    @contextmanager
+    def _saving(self, runner, step: int):
+        """Let mmengine save step ``step`` (if it is due) with its own
+        clean-up of outdated checkpoints off; then point
+        ``last_checkpoint`` at the new file atomically, and only then
+        delete the checkpoint that left the ``max_keep_ckpts`` window.
+
+        mmengine's saving code itself runs unchanged (nothing of it is
+        copied here): hiding ``max_keep_ckpts`` from it for the call is
+        what moves the deletion after the save.
+        """
+        keep = self.max_keep_ckpts
+        self.max_keep_ckpts = -1
+        try:
+            yield
+        finally:
+            self.max_keep_ckpts = keep
+        new = self.file_backend.join_path(self.out_dir,
+                                          self.filename_tmpl.format(step))
+        if self.last_ckpt != new:
+            return  # not due at this step
+        if is_main_process():
+            # mmengine rewrote the file in place; make the final state
+            # atomic (a kill in between leaves an empty pointer, which
+            # resume_target reads as "the newest checkpoint")
+            atomic_write_text(
+                osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
+        if keep <= 0 or (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             return
-        # Point at the new checkpoint only now that it is complete.
-        atomic_write_text(
-            osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
-        if outdated is not None and outdated != step:
-            path = self.file_backend.join_path(
-                self.out_dir, self.filename_tmpl.format(outdated))
-            if self.file_backend.isfile(path):
-                self.file_backend.remove(path)
-            elif self.file_backend.isdir(path):
-                # checkpoints saved by deepspeed are directories
-                self.file_backend.rmtree(path)
+        outdated = (
+            self.keep_ckpt_ids.popleft()
+            if len(self.keep_ckpt_ids) == keep else None)
+        self.keep_ckpt_ids.append(step)
+        runner.message_hub.update_info('keep_ckpt_ids',
+                                       list(self.keep_ckpt_ids))
+        if outdated is None or outdated == step or not is_main_process():
+            return
+        path = self.file_backend.join_path(self.out_dir,
+                                           self.filename_tmpl.format(outdated))
+        if self.file_backend.isfile(path):
+            self.file_backend.remove(path)
+        elif self.file_backend.isdir(path):
+            # checkpoints saved by deepspeed are directories
+            self.file_backend.rmtree(path)
