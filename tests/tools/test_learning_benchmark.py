@@ -353,3 +353,11 @@ def test_tiny_benchmark_end_to_end_and_resumable(run_tool, monkeypatch,
     code, out = run_tool(TOOL, ['--report-only', '--work-dir', work_dir])
     assert code == 0, out
     assert '2 finished runs' in out
+    # the curves of chosen models only: another picture, the same table
+    both = osp.getsize(osp.join(work_dir, 'curves.png'))
+    code, out = run_tool(TOOL, [
+        '--report-only', '--work-dir', work_dir, '--plot-models', 'stgcn'
+    ])
+    assert code == 0, out
+    assert osp.getsize(osp.join(work_dir, 'curves.png')) != both
+    assert '| lsta |' in open(osp.join(work_dir, 'summary.md')).read()

@@ -1133,9 +1133,11 @@ def plot_curves(results: List[dict],
 
 def write_report(work_dir: str,
                  failed: Optional[Dict[str, str]] = None,
-                 running: Optional[Dict[str, str]] = None) -> Dict:
+                 running: Optional[Dict[str, str]] = None,
+                 plot_models: Optional[List[str]] = None) -> Dict:
     """``summary.json``, ``summary.md`` and ``curves.png`` of ``work_dir``
-    from the runs found there (finished ones and the rest)."""
+    from the runs found there (finished ones and the rest); the curves of
+    ``plot_models`` only, in that order, when given."""
     meta = load_meta(work_dir)
     if meta is None:
         raise SystemExit(f'{work_dir} holds no learning benchmark '
@@ -1168,7 +1170,10 @@ def write_report(work_dir: str,
     _atomic_write(
         osp.join(work_dir, 'summary.md'),
         lambda f: f.write(format_markdown(meta, table, unfinished, mistakes)))
-    plot_curves(results, list(table), osp.join(work_dir, 'curves.png'),
+    drawn = list(table) if not plot_models else [
+        m for m in plot_models if m in table
+    ]
+    plot_curves(results, drawn, osp.join(work_dir, 'curves.png'),
                 1 / meta['protocol']['num_classes'])
     return summary
 
@@ -1277,6 +1282,11 @@ def parse_args(argv=None):
         help='train on a copy of the file with the training labels '
         'permuted (calibration: must give chance)')
     parser.add_argument(
+        '--plot-models',
+        nargs='+',
+        help='draw only these models in curves.png, in this order '
+        '(default: every model of the work dir)')
+    parser.add_argument(
         '--report-only',
         action='store_true',
         help='only rebuild summary.md/json and curves.png from the run '
@@ -1302,7 +1312,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     work_dir = args.work_dir
     if args.report_only:
-        summary = write_report(work_dir)
+        summary = write_report(work_dir, plot_models=args.plot_models)
         print(f'wrote {osp.join(work_dir, "summary.md")}: '
               f'{len(summary["runs"])} finished runs')
         return 0
@@ -1342,7 +1352,7 @@ def main(argv=None) -> int:
         flush=True)
 
     def report(failed=None, running=None):
-        write_report(work_dir, failed, running)
+        write_report(work_dir, failed, running, args.plot_models)
 
     scheduler = Scheduler(runs, specs, protocol, args, report)
     try:
