@@ -1,7 +1,13 @@
-"""Absorbs two upstream breakages of the torch / mmengine / mmaction2 stack.
+"""Absorbs upstream breakages of the torch / mmengine / mmaction2 stack.
 
 This module is imported first by :mod:`lsta_mm` and changes nothing in
-site-packages.
+site-packages. It is the one place where importing :mod:`lsta_mm` changes
+process-wide state; the three changes, each as narrow as it can be:
+1. a stand-in module for mmaction2's missing ``drn`` package (only when
+   the folder is missing); 2. the safe local-file checkpoint loader
+   (``CheckpointLoader.register_scheme(prefixes='', force=True)``, the
+   prefix mmengine's own tools load through); 3. one warnings filter for
+   the single message mmcv-lite prints about its compiled ops.
 
 1. **mmaction2 1.2.0 ships without ``mmaction/models/localizers/drn/``.**
    ``mmaction/models/localizers/__init__.py`` still does
