@@ -32,6 +32,7 @@ process-wide state; the three changes, each as narrow as it can be:
    back to unrestricted unpickling, which would execute arbitrary code.
 """
 import builtins
+import codecs
 import importlib.util
 import os
 import os.path as osp
@@ -171,8 +172,8 @@ def _not_a_torch_file(filename) -> Optional[str]:
     if head[:1] == b'\x80':
         return ('a plain pickle (e.g. an annotation .pkl or a score dump), '
                 'not a torch.save file')
-    try:
-        text = head.decode('utf-8').lstrip()
+    try:  # incremental: a character cut at the 512th byte is still text
+        text = codecs.getincrementaldecoder('utf-8')().decode(head).lstrip()
     except UnicodeDecodeError:
         return 'binary data of an unknown format'
     return 'JSON' if text[:1] in '{[' and text else 'text'

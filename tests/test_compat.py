@@ -126,3 +126,11 @@ def test_not_a_checkpoint(tmp_path):
 def test_missing_checkpoint(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         safe_torch_load(str(tmp_path / 'nope.pth'))
+
+
+def test_text_cut_inside_a_character_is_still_text(tmp_path):
+    from lsta_mm.compat import CorruptCheckpointError, safe_torch_load
+    path = tmp_path / 'notes.pth'
+    path.write_bytes(b'a' * 511 + 'é'.encode() * 3)  # é spans bytes 512-513
+    with pytest.raises(CorruptCheckpointError, match='it holds text'):
+        safe_torch_load(str(path))

@@ -24,7 +24,6 @@ import lsta_mm  # noqa: F401  (registers lsta_mm before models are built)
 from lsta_mm.datasets.ntu_raw import load_ntu_skeleton
 from lsta_mm.datasets.safe_pickle import safe_load_pickle
 from lsta_mm.label_maps import default_label_map, load_label_map
-from lsta_mm.utils.topology import get_topology
 
 __all__ = [
     'init_recognizer', 'load_skeleton_input', 'make_skeleton_sample',

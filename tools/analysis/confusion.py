@@ -110,8 +110,8 @@ def main(argv=None):
     correct = int(np.trace(matrix))
     print(f'{len(args.dumps)} dump(s), {samples} predictions, '
           f'{samples - correct} mistakes, top-1 {100 * correct / samples:.1f} %')
-    print(f'\nmost frequent mistakes (true -> predicted: count, share of '
-          f'the true class):')
+    print('\nmost frequent mistakes (true -> predicted: count, share of '
+          'the true class):')
     for true, pred, count, share in top_mistakes(matrix, args.top):
         print(f'  {names[true]} -> {names[pred]}: {count} '
               f'({100 * share:.1f} %)')

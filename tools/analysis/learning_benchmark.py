@@ -930,17 +930,17 @@ def _cell(stats: Dict) -> str:
             f'({stats["n"]})')
 
 
-def class_names_of(meta: Dict) -> Optional[List[str]]:
+def class_names_of(meta: Dict) -> List[str]:
     """Names from ``<annotation stem>_classes.txt`` beside the source
-    annotation file (what ``gen_synthetic_ntu.py`` writes), else None."""
+    annotation file (what ``gen_synthetic_ntu.py`` writes), else the class
+    numbers (``confusion.read_class_names``)."""
     protocol = meta['protocol']
     path = osp.splitext(protocol['source_ann_file'])[0] + '_classes.txt'
-    if not osp.isfile(path):
-        return None
     try:
-        return confusion.read_class_names(path, protocol['num_classes'])
-    except ValueError:
-        return None
+        return confusion.read_class_names(
+            path if osp.isfile(path) else None, protocol['num_classes'])
+    except ValueError:  # a list of another dataset
+        return confusion.read_class_names(None, protocol['num_classes'])
 
 
 def mistakes_by_model(work_dir: str, results: List[dict],
@@ -976,7 +976,7 @@ def mistakes_by_model(work_dir: str, results: List[dict],
 
 
 def format_mistakes(mistakes: Dict[str, Dict[str, Dict]],
-                    names: Optional[List[str]]) -> List[str]:
+                    names: List[str]) -> List[str]:
     """Markdown lines: per budget, each model's most frequent mistakes."""
     budgets = sorted({int(b) for row in mistakes.values() for b in row})
     lines = []
@@ -991,16 +991,12 @@ def format_mistakes(mistakes: Dict[str, Dict[str, Dict]],
             if entry is None:
                 continue
             cells = ', '.join(
-                f'{_class_name(names, t)} -> {_class_name(names, p)}: {n}'
+                f'{names[t]} -> {names[p]}: {n}'
                 for t, p, n, _ in entry['mistakes']) or 'none'
             lines.append(
                 f'- `{model}` ({entry["seeds"]} seed(s), {entry["errors"]} '
                 f'of {entry["predictions"]} wrong): {cells}')
     return lines
-
-
-def _class_name(names: Optional[List[str]], index: int) -> str:
-    return names[index] if names else f'class {index}'
 
 
 def format_markdown(meta: Dict,

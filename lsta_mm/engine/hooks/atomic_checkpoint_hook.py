@@ -97,8 +97,9 @@ class AtomicCheckpointHook(CheckpointHook):
             # resume_target reads as "the newest checkpoint")
             atomic_write_text(
                 osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
-        if keep <= 0 or (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
-            return
+        if keep <= 0 or (self.keep_ckpt_ids
+                         and self.keep_ckpt_ids[-1] == step):
+            return  # no window, or this step is in it already
         outdated = (
             self.keep_ckpt_ids.popleft()
             if len(self.keep_ckpt_ids) == keep else None)
