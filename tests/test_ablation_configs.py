@@ -38,13 +38,17 @@ EXPECTED = {
     'lsta_ntu60_xsub_joint_stride_in_atpa': DEFAULT,
 }
 # the learning factors (docs/model.md): ATPA / MAM start and placement
-# name -> (attention_position, neutral_start, gate_scale, zero_init_branch)
+# name -> (attention_position, neutral_start, gate_scale, zero_init_branch,
+#          fragment_act)
 LEARNING = {
-    BASE: ('branch', False, 1.0, False),
-    'lsta_ntu60_xsub_joint_attn_output': ('output', False, 1.0, False),
-    'lsta_ntu60_xsub_joint_mam_neutral_start': ('branch', True, 1.0, False),
-    'lsta_ntu60_xsub_joint_mam_gate2': ('branch', True, 2.0, False),
-    'lsta_ntu60_xsub_joint_zero_init_branch': ('branch', True, 1.0, True),
+    BASE: ('branch', False, 1.0, False, False),
+    'lsta_ntu60_xsub_joint_attn_output': ('output', False, 1.0, False, False),
+    'lsta_ntu60_xsub_joint_mam_neutral_start':
+    ('branch', True, 1.0, False, False),
+    'lsta_ntu60_xsub_joint_mam_gate2': ('branch', True, 2.0, False, False),
+    'lsta_ntu60_xsub_joint_zero_init_branch':
+    ('branch', True, 1.0, True, False),
+    'lsta_ntu60_xsub_joint_fragment_act': ('branch', False, 1.0, False, True),
 }
 # the learning factors outside ATPA/MAM: what each config changes
 # name -> (data_bn_type, lr, random_affine of the training stream,
@@ -117,7 +121,7 @@ def test_config_builds_with_expected_switches(name):
 
 @pytest.mark.parametrize('name', sorted(LEARNING))
 def test_learning_factor_configs_change_their_switch(name):
-    position, neutral, scale, zero_init = LEARNING[name]
+    position, neutral, scale, zero_init, fragment_act = LEARNING[name]
     model = _build(name)[1]
     model.init_weights()
     for block in model.backbone.blocks:
@@ -126,6 +130,8 @@ def test_learning_factor_configs_change_their_switch(name):
             assert atpa.mam.neutral_start == neutral
             assert atpa.mam.gate_scale == scale
             assert atpa.tpa.zero_init_branch == zero_init
+            assert atpa.tpa.fragment_act == fragment_act
+            assert (atpa.tpa.fragment_acts is not None) == fragment_act
             assert (atpa.mam.weight == 0).all() == neutral
             gamma = atpa.tpa.fragments[-1].bn.weight
             assert (gamma == 0).all() == zero_init

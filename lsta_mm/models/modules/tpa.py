@@ -67,6 +67,12 @@ class TPA(BaseModule):
         dilations (tuple[int], optional): One dilation per fragment.
             Defaults to None, meaning ``(1, 2, ..., S)``.
         residual (bool): Whether to add the residual path. Defaults to True.
+        fragment_act (bool): Apply the activation after every fragment's
+            conv + norm, inside the hierarchy, as Res2Net (the paper's
+            model for TPA, its ref. [7]) does after each of its 3x3 convs:
+            ``X_s^temp = act(conv(X_s + X_{s-1}^temp))``. Without it the
+            pyramid is one linear temporal filter between the 1x1
+            transform's activation and the output's. Defaults to False.
         zero_init_branch (bool): Start the fragments' last norms at zero
             (in :meth:`init_weights`), so that with a residual path the
             module starts as the identity (Goyal et al., 2017). Defaults
@@ -90,6 +96,7 @@ class TPA(BaseModule):
                  kernel_size: int = TEMPORAL_KERNEL_SIZE,
                  dilations: Optional[Sequence[int]] = None,
                  residual: bool = True,
+                 fragment_act: bool = False,
                  zero_init_branch: bool = False,
                  norm_cfg: OptConfigType = None,
                  act_cfg: OptConfigType = None,
@@ -120,6 +127,7 @@ class TPA(BaseModule):
         self.fragment_channels = widths[0]
         self.dilations = dilations
         self.zero_init_branch = zero_init_branch
+        self.fragment_act = fragment_act
 
         self.pool: Optional[nn.Module] = None
         if stride > 1:
@@ -140,6 +148,10 @@ class TPA(BaseModule):
         self.residual = temporal_shortcut(
             in_channels, out_channels, 1, norm_cfg) if residual else None
         self.act = build_activation_layer(act_cfg)
+        self.fragment_acts: Optional[ModuleList] = None
+        if fragment_act:
+            self.fragment_acts = ModuleList(
+                [build_activation_layer(act_cfg) for _ in dilations])
 
     def init_weights(self) -> None:
         """Apply ``init_cfg``, then zero the fragments' last norms when
@@ -166,13 +178,15 @@ class TPA(BaseModule):
         x = self.transform(x)  # (N*M, C', T', V)
         outs = []
         carry = None
-        for conv, fragment in zip(self.fragments,
-                                  x.split(self.fragment_channels, dim=1)):
+        for index, (conv, fragment) in enumerate(
+                zip(self.fragments, x.split(self.fragment_channels, dim=1))):
             fragment = fragment if carry is None else fragment + carry
             # A channel slice is not dense; small-channel temporal convs are
             # several times faster on dense channels-last input.
             carry = conv(
                 fragment.contiguous(memory_format=torch.channels_last))
+            if self.fragment_acts is not None:
+                carry = self.fragment_acts[index](carry)
             outs.append(carry)  # Eq. (4)
         return torch.cat(outs, dim=1), res  # (N*M, C', T', V), Eq. (5)
 
@@ -228,6 +242,7 @@ class ATPA(BaseModule):
             Defaults to None, meaning ``(1, 2, ..., S)``.
         residual (bool): Whether the TPA has a residual path.
             Defaults to True.
+        fragment_act (bool): Passed to :class:`TPA`. Defaults to False.
         attention_position (str): ``'branch'`` or ``'output'``, see above.
             Defaults to ``'branch'``.
         zero_init_branch (bool): Passed to :class:`TPA`. Defaults to False.
@@ -253,6 +268,7 @@ class ATPA(BaseModule):
                  kernel_size: int = TEMPORAL_KERNEL_SIZE,
                  dilations: Optional[Sequence[int]] = None,
                  residual: bool = True,
+                 fragment_act: bool = False,
                  attention_position: str = 'branch',
                  zero_init_branch: bool = False,
                  mam_cfg: OptConfigType = None,
@@ -273,6 +289,7 @@ class ATPA(BaseModule):
             kernel_size=kernel_size,
             dilations=dilations,
             residual=residual,
+            fragment_act=fragment_act,
             zero_init_branch=zero_init_branch,
             norm_cfg=norm_cfg,
             act_cfg=act_cfg)

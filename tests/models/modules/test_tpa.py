@@ -109,6 +109,25 @@ def test_zero_init_branch_starts_as_identity():
     assert all(f.bn.weight.grad.abs().sum() > 0 for f in tpa.fragments)
 
 
+def test_fragment_act_makes_each_fragment_output_an_activation():
+    """Res2Net's reading: act(conv(X_s + X_{s-1}^temp)) inside the
+    hierarchy; without it every fragment output is a norm's output."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 12, 10, 5)
+    plain = TPA(12, 12, num_fragments=3, residual=False).eval()
+    res2net = TPA(12, 12, num_fragments=3, residual=False,
+                  fragment_act=True).eval()
+    res2net.load_state_dict(plain.state_dict())
+    branch, _ = res2net.pyramid(x)
+    assert (branch >= 0).all() and (branch > 0).any()
+    plain_branch, _ = plain.pyramid(x)
+    assert (plain_branch < 0).any()
+    # the first fragment is the plain one, rectified
+    torch.testing.assert_close(branch[:, :4], plain_branch[:, :4].relu())
+    # later fragments differ beyond rectification: the carry is rectified
+    assert not torch.allclose(branch[:, 4:], plain_branch[:, 4:].relu())
+
+
 def test_fragment_options():
     tpa = TPA(24, 24, num_fragments=4, dilations=(1, 1, 2, 2))
     assert len(tpa.fragments) == 4 and tpa.fragment_channels == 6
