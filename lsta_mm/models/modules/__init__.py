@@ -4,9 +4,9 @@ from .mam import MAM
 from .msda import MSDA
 from .residual_mstcn import ResidualMSTCN
 from .tpa import ATPA, TPA
-from .utils import TemporalAvgPool, split_channels, temporal_shortcut
+from .utils import TemporalAvgPool, temporal_shortcut
 
 __all__ = [
     'ATPA', 'LSTABlock', 'MAM', 'MSDA', 'ResidualMSTCN', 'TPA',
-    'TemporalAvgPool', 'split_channels', 'temporal_shortcut'
+    'TemporalAvgPool', 'temporal_shortcut'
 ]

@@ -13,7 +13,7 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule, ModuleList, Sequential
 
 from lsta_mm.registry import MODELS
-from .utils import TemporalAvgPool, split_channels, temporal_shortcut
+from .utils import TemporalAvgPool, temporal_shortcut
 
 __all__ = [
     'TPA', 'ATPA', 'ATTENTION_POSITIONS', 'DEFAULT_NUM_FRAGMENTS',
@@ -102,8 +102,7 @@ class TPA(BaseModule):
                  act_cfg: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        widths = split_channels(out_channels, num_fragments)
-        if len(set(widths)) != 1:
+        if num_fragments < 1 or out_channels % num_fragments:
             raise ValueError(
                 f'TPA: out_channels ({out_channels}) must be divisible by '
                 f'num_fragments ({num_fragments}); Eq. (4) adds fragments '
@@ -124,7 +123,7 @@ class TPA(BaseModule):
         self.out_channels = out_channels
         self.stride = stride
         self.num_fragments = num_fragments
-        self.fragment_channels = widths[0]
+        self.fragment_channels = out_channels // num_fragments
         self.dilations = dilations
         self.zero_init_branch = zero_init_branch
         self.fragment_act = fragment_act
@@ -235,26 +234,17 @@ class ATPA(BaseModule):
         in_channels (int): Input channels C.
         out_channels (int): Output channels C'.
         stride (int): Temporal stride. Defaults to 1.
-        num_fragments (int): S of the TPA. Defaults to 6.
-        kernel_size (int): Temporal kernel of the TPA fragment convs.
-            Defaults to 3.
-        dilations (tuple[int], optional): TPA dilation per fragment.
-            Defaults to None, meaning ``(1, 2, ..., S)``.
-        residual (bool): Whether the TPA has a residual path.
-            Defaults to True.
-        fragment_act (bool): Passed to :class:`TPA`. Defaults to False.
         attention_position (str): ``'branch'`` or ``'output'``, see above.
             Defaults to ``'branch'``.
-        zero_init_branch (bool): Passed to :class:`TPA`. Defaults to False.
         mam_cfg (dict, optional): Config of the attention module.
             Defaults to None, meaning ``dict(type='MAM')`` (eta 5,
             dilations 1-3, max pooling).
-        norm_cfg (dict, optional): Norm layer of the TPA. Defaults to
-            ``dict(type='BN')``.
-        act_cfg (dict, optional): Activation of the TPA. Defaults to
-            ``dict(type='ReLU', inplace=True)``.
         init_cfg (dict or list[dict], optional): Initialisation config.
             Defaults to None.
+        **tpa_kwargs: The remaining arguments of :class:`TPA`
+            (``num_fragments``, ``kernel_size``, ``dilations``,
+            ``residual``, ``fragment_act``, ``zero_init_branch``,
+            ``norm_cfg``, ``act_cfg``), passed on unchanged.
 
     Shape:
         x: (N*M, C, T, V) -> (N*M, C', ceil(T / stride), V)
@@ -264,35 +254,17 @@ class ATPA(BaseModule):
                  in_channels: int,
                  out_channels: int,
                  stride: int = 1,
-                 num_fragments: int = DEFAULT_NUM_FRAGMENTS,
-                 kernel_size: int = TEMPORAL_KERNEL_SIZE,
-                 dilations: Optional[Sequence[int]] = None,
-                 residual: bool = True,
-                 fragment_act: bool = False,
                  attention_position: str = 'branch',
-                 zero_init_branch: bool = False,
                  mam_cfg: OptConfigType = None,
-                 norm_cfg: OptConfigType = None,
-                 act_cfg: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 init_cfg: OptMultiConfig = None,
+                 **tpa_kwargs) -> None:
         super().__init__(init_cfg=init_cfg)
         if attention_position not in ATTENTION_POSITIONS:
             raise ValueError(
                 f'ATPA: attention_position must be one of '
                 f'{ATTENTION_POSITIONS}, got {attention_position!r}')
         self.attention_position = attention_position
-        self.tpa = TPA(
-            in_channels,
-            out_channels,
-            stride=stride,
-            num_fragments=num_fragments,
-            kernel_size=kernel_size,
-            dilations=dilations,
-            residual=residual,
-            fragment_act=fragment_act,
-            zero_init_branch=zero_init_branch,
-            norm_cfg=norm_cfg,
-            act_cfg=act_cfg)
+        self.tpa = TPA(in_channels, out_channels, stride=stride, **tpa_kwargs)
         mam_cfg = dict(type='MAM') if mam_cfg is None else mam_cfg
         self.mam = MODELS.build(mam_cfg, default_args=dict(type='MAM'))
 

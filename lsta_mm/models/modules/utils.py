@@ -1,10 +1,8 @@
 """Small building helpers shared by the temporal modules (paper section 2.2).
 
-``split_channels`` splits a channel count into pyramid branches (TPA's
-fragments, Eq. 4); ``temporal_shortcut`` builds the residual path of a
+``temporal_shortcut`` builds the residual path of a
 temporal module that may change channels and divide T by its stride.
 """
-from typing import Tuple
 
 import torch
 import torch.nn as nn
@@ -12,31 +10,7 @@ from mmaction.utils import ConfigType
 from mmcv.cnn import build_norm_layer
 from mmengine.model import Sequential
 
-__all__ = ['split_channels', 'temporal_shortcut', 'TemporalAvgPool']
-
-
-def split_channels(total: int, parts: int) -> Tuple[int, ...]:
-    """Split ``total`` channels into ``parts`` branch widths.
-
-    Every branch gets ``total // parts`` channels and the first
-    ``total % parts`` branches one more, so the widths add up to ``total``.
-
-    Args:
-        total (int): Channels to split.
-        parts (int): Number of branches.
-
-    Returns:
-        tuple[int]: ``parts`` positive widths that sum to ``total``.
-    """
-    if parts < 1:
-        raise ValueError(f'cannot split channels into {parts} parts')
-    if total < parts:
-        raise ValueError(f'cannot split {total} channels into {parts} '
-                         f'non-empty parts')
-    base, extra = divmod(total, parts)
-    widths = tuple(base + (i < extra) for i in range(parts))
-    assert sum(widths) == total
-    return widths
+__all__ = ['temporal_shortcut', 'TemporalAvgPool']
 
 
 class TemporalAvgPool(nn.Module):

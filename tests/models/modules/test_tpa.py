@@ -6,7 +6,7 @@ import torch
 
 import lsta_mm  # noqa: F401
 from lsta_mm.models.modules import (ATPA, MAM, TPA, ResidualMSTCN,
-                                    TemporalAvgPool, split_channels)
+                                    TemporalAvgPool)
 
 TEMPORAL = [TPA, ATPA, ResidualMSTCN]
 
@@ -147,15 +147,9 @@ def test_residual_paths():
                       TemporalAvgPool)
 
 
-def test_split_channels():
-    assert split_channels(72, 6) == (12, ) * 6
-    assert split_channels(10, 3) == (4, 3, 3)
-    with pytest.raises(ValueError):
-        split_channels(2, 3)
-
-
 @pytest.mark.parametrize('kwargs,match', [
     (dict(out_channels=10, num_fragments=6), 'divisible'),
+    (dict(out_channels=12, num_fragments=0), 'divisible'),
     (dict(out_channels=12, dilations=(1, 2)), 'one positive dilation'),
     (dict(out_channels=12, stride=0), 'stride'),
 ])
