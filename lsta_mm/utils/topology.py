@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, Sequence, Tuple, Union
 
 import numpy as np
-from mmaction.models.utils.graph import Graph
+from mmaction.models.utils.graph import Graph, edge2mat, get_hop_distance
 
 __all__ = ['SkeletonTopology', 'get_topology', 'LAYOUTS']
 
@@ -48,28 +48,16 @@ class SkeletonTopology:
         return self.inward
 
     def adjacency(self) -> np.ndarray:
-        """Binary symmetric adjacency without self loops, ``(V, V)``."""
-        adj = np.zeros((self.num_node, self.num_node), dtype=np.float64)
-        for child, parent in self.inward:
-            adj[child, parent] = 1
-            adj[parent, child] = 1
-        return adj
+        """Binary symmetric adjacency without self loops, ``(V, V)``
+        (mmaction2's ``edge2mat`` over both directions of every edge)."""
+        both = list(self.inward) + [(j, i) for i, j in self.inward]
+        return edge2mat(both, self.num_node)
 
     def hop_distance(self) -> np.ndarray:
-        """Shortest-path hop distance ``(V, V)``; ``inf`` if unreachable."""
-        adj = self.adjacency() > 0
-        dist = np.full((self.num_node, self.num_node), np.inf)
-        np.fill_diagonal(dist, 0)
-        reach = np.eye(self.num_node, dtype=bool)
-        frontier = reach.copy()
-        hop = 0
-        while frontier.any():
-            hop += 1
-            frontier = (frontier.astype(np.int64) @ adj.astype(np.int64)) > 0
-            frontier &= ~reach
-            dist[frontier] = hop
-            reach |= frontier
-        return dist
+        """Shortest-path hop distance ``(V, V)``; ``inf`` if unreachable
+        (mmaction2's ``get_hop_distance`` with no hop limit)."""
+        return get_hop_distance(
+            self.num_node, list(self.inward), max_hop=self.num_node - 1)
 
 
 def _parents_from_inward(num_node: int, inward: Sequence[Tuple[int, int]],
