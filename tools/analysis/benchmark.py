@@ -58,6 +58,7 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 from typing import Dict, List, Optional  # noqa: E402
 
+import complexity  # noqa: E402  (tools/analysis: the FLOP counter)
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
@@ -239,34 +240,15 @@ def make_optim_wrapper(model: nn.Module, amp: bool):
     return OptimWrapper(optimizer=optimizer)
 
 
-class _ClipForward(nn.Module):
-    """Backbone + head of a recognizer on one tensor, for the FLOP tracer."""
-
-    def __init__(self, recognizer: nn.Module):
-        super().__init__()
-        self.recognizer = recognizer
-
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        scores, _ = self.recognizer.extract_feat(inputs, stage='head')
-        return scores
-
-
 def count_flops(model: nn.Module, num_frames: int,
                 num_person: int = 2) -> Dict:
-    """mmengine FLOPs (1 MAC = 1 FLOP) of one sample, on a CPU copy."""
-    from mmengine.analysis import FlopAnalyzer
+    """FLOPs of one NTU sample (complexity.py's counter), on a CPU copy."""
     probe = copy.deepcopy(model).cpu().float().eval()
     inputs = torch.randn(1, 1, num_person, num_frames, NUM_JOINTS,
                          NUM_COORDS)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        analyzer = FlopAnalyzer(_ClipForward(probe), (inputs, ))
-        analyzer.unsupported_ops_warnings(False)
-        analyzer.uncalled_modules_warnings(False)
-        total = analyzer.total()
-        unsupported = dict(analyzer.unsupported_ops())
-        by_operator = dict(analyzer.by_operator())
-    return dict(total=total, unsupported=unsupported, by_operator=by_operator)
+        return complexity.count_flops(probe, inputs)
 
 
 # ---------------------------------------------------------------------------
