@@ -53,7 +53,6 @@ DEFAULT_LAYERS = ('backbone.blocks.-1', 'backbone.gcn.-1')
 #: joints the skeleton is drawn from.
 _STREAM_TRANSFORMS = ('JointToBone', 'ToMotion', 'MergeSkeFeat')
 #: A joint at the top of the body per named layout, to draw it upright.
-_TOP_JOINT = {'nturgb+d': 3, 'openpose': 0, 'coco': 0}
 
 
 def _get_child(module: torch.nn.Module, name: str) -> torch.nn.Module:
@@ -282,8 +281,8 @@ def _view_axes(joints: np.ndarray, layout) -> Tuple[int, int, bool]:
     flip the vertical one. 2-D: x and image y (pointing down). 3-D: the
     largest extent is the body height, the second the width."""
     coords = joints[..., :3] if joints.shape[-1] >= 3 else joints[..., :2]
-    name = getattr(get_topology(layout), 'name', None)
-    if coords.shape[-1] == 2 or name in ('coco', 'openpose'):
+    topology = get_topology(layout)
+    if coords.shape[-1] == 2 or topology.coord_dims == 2:
         return 0, 1, True
     present = np.abs(coords).sum(-1) > 0
     pts = coords[present] if present.any() else coords.reshape(-1, 3)
@@ -292,8 +291,8 @@ def _view_axes(joints: np.ndarray, layout) -> Tuple[int, int, bool]:
     rest = [a for a in range(3) if a != vertical]
     horizontal = max(rest, key=lambda a: extent[a])
     flip = False
-    top = _TOP_JOINT.get(name)
-    centre = get_topology(layout).center
+    top = topology.top_joint
+    centre = topology.center
     if top is not None and present.any():
         heights = coords[..., vertical]
         flip = bool(np.mean(heights[..., top] - heights[..., centre]) < 0)

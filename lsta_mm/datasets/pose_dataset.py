@@ -16,7 +16,6 @@ from mmengine.logging import MMLogger
 from lsta_mm.registry import DATASETS
 from lsta_mm.utils.topology import get_topology
 from .safe_pickle import safe_load_pickle
-from .transforms.skeleton_streams import default_coord_dims
 from .validation import (AnnotationError, Problem, check_sample, check_split,
                          check_structure, person_activity, sample_name)
 
@@ -47,8 +46,8 @@ class LSTAPoseDataset(PoseDataset):
             against it. Defaults to None (not checked).
         num_person (int, optional): Persons kept per sample. Defaults to 2.
         in_channels (int, optional): Channels per joint the stream delivers
-            (coordinates + score). Defaults to None: 3 for every named
-            layout (x, y, z or x, y, score).
+            (coordinates + score). Defaults to None: the layout's
+            ``in_channels`` (x, y, z or x, y, score).
         skip_invalid (bool): Drop bad samples with one warning instead of
             raising. Defaults to False.
         **kwargs: ``split``, ``test_mode``, ... of ``PoseDataset``.
@@ -65,10 +64,12 @@ class LSTAPoseDataset(PoseDataset):
                  **kwargs) -> None:
         self.layout = layout
         self.num_person = num_person
-        self.coord_dims = default_coord_dims(layout)
-        self.in_channels = 3 if in_channels is None else in_channels
+        topology = get_topology(layout)
+        self.coord_dims = topology.coord_dims
+        self.in_channels = topology.in_channels if in_channels is None \
+            else in_channels
         self.skip_invalid = skip_invalid
-        self.num_node = get_topology(layout).num_node
+        self.num_node = topology.num_node
         super().__init__(
             ann_file, pipeline=pipeline, num_classes=num_classes, **kwargs)
 

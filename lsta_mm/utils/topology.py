@@ -10,15 +10,31 @@ mmaction2's ``inward`` edges are ``(child, parent)`` pairs where the parent
 is one hop closer to the centre joint.
 """
 from dataclasses import dataclass
-from typing import Dict, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmaction.models.utils.graph import Graph, edge2mat, get_hop_distance
 
-__all__ = ['SkeletonTopology', 'get_topology', 'LAYOUTS']
+__all__ = ['SkeletonTopology', 'get_topology', 'LAYOUTS', 'LAYOUT_FACTS']
 
 #: Layouts mmaction2's ``Graph`` knows by name, with their joint count.
 LAYOUTS: Dict[str, int] = {'nturgb+d': 25, 'openpose': 18, 'coco': 17}
+
+#: What a layout's edge list does not say, per named layout (0-based joint
+#: numbers of the datasets' documentation). NTU's Kinect data is 3-D, the
+#: OpenPose (Kinetics-Skeleton) and COCO keypoints are 2-D image points.
+#: ``spine_axis`` (bottom, top) and ``shoulder_axis`` (right, left) are the
+#: joints the 3-D normalisation rotates onto +z and +x (2s-AGCN / MS-G3D's
+#: NTU preprocessing); ``top_joint`` is the head end of the body, which
+#: pictures draw on top.
+LAYOUT_FACTS: Dict[str, dict] = {
+    'nturgb+d':
+    dict(coord_dims=3, spine_axis=(0, 1), shoulder_axis=(8, 4), top_joint=3),
+    'openpose': dict(coord_dims=2, top_joint=0),
+    'coco': dict(coord_dims=2, top_joint=0),
+}
+#: Keys a custom layout dict may carry beyond mmaction2's ``Graph`` ones.
+OPTIONAL_FACTS = ('coord_dims', 'spine_axis', 'shoulder_axis', 'top_joint')
 
 LayoutType = Union[str, dict, 'SkeletonTopology']
 
@@ -35,12 +51,29 @@ class SkeletonTopology:
         center (int): Index of the centre joint.
         parents (np.ndarray): ``(V,)`` int array, ``parents[v]`` is the joint
             the bone of ``v`` starts from; the centre is its own parent.
+        coord_dims (int): Coordinates per joint in the data, 3 (x, y, z) or
+            2 (x, y image keypoints).
+        spine_axis (tuple[int, int] | None): ``(bottom, top)`` joints the 3-D
+            normalisation turns onto +z; None: not rotated.
+        shoulder_axis (tuple[int, int] | None): ``(right, left)`` joints
+            turned onto +x; None: not rotated.
+        top_joint (int | None): The head end of the body (pictures).
     """
     name: str
     num_node: int
     inward: Tuple[Tuple[int, int], ...]
     center: int
     parents: np.ndarray
+    coord_dims: int = 2
+    spine_axis: Optional[Tuple[int, int]] = None
+    shoulder_axis: Optional[Tuple[int, int]] = None
+    top_joint: Optional[int] = None
+
+    @property
+    def in_channels(self) -> int:
+        """Channels per joint a stream delivers: x, y, z for 3-D data,
+        x, y and the detector's score for 2-D keypoints."""
+        return 3 if self.coord_dims == 2 else self.coord_dims
 
     @property
     def edges(self) -> Tuple[Tuple[int, int], ...]:
@@ -85,7 +118,9 @@ def get_topology(layout: LayoutType) -> SkeletonTopology:
         layout (str | dict | SkeletonTopology): ``'nturgb+d'``,
             ``'openpose'``, ``'coco'``, or a dict with ``num_node``,
             ``inward`` (``(child, parent)`` pairs) and ``center``, as
-            mmaction2's ``Graph`` accepts.
+            mmaction2's ``Graph`` accepts, plus optionally the facts of
+            :data:`OPTIONAL_FACTS` (``coord_dims`` defaults to 2, the
+            others to None).
 
     Returns:
         SkeletonTopology: The layout's table.
@@ -98,11 +133,13 @@ def get_topology(layout: LayoutType) -> SkeletonTopology:
                              f'one of {sorted(LAYOUTS)} or a dict with '
                              f'num_node, inward and center')
         name = layout
+        facts = LAYOUT_FACTS[name]
     elif isinstance(layout, dict):
         missing = {'num_node', 'inward', 'center'} - set(layout)
         if missing:
             raise ValueError(f'custom layout dict lacks {sorted(missing)}')
         name = layout.get('name', 'custom')
+        facts = {key: layout[key] for key in OPTIONAL_FACTS if key in layout}
         layout = dict(
             num_node=int(layout['num_node']),
             inward=[tuple(map(int, e)) for e in layout['inward']],
@@ -122,4 +159,30 @@ def get_topology(layout: LayoutType) -> SkeletonTopology:
         num_node=graph.num_node,
         inward=inward,
         center=int(graph.center),
-        parents=parents)
+        parents=parents,
+        **_checked_facts(facts, graph.num_node, name))
+
+
+def _checked_facts(facts: dict, num_node: int, name: str) -> dict:
+    """The optional facts of a layout as ints, each joint checked."""
+    out = {}
+    if 'coord_dims' in facts:
+        out['coord_dims'] = int(facts['coord_dims'])
+        if out['coord_dims'] not in (2, 3):
+            raise ValueError(f'layout {name!r}: coord_dims must be 2 or 3, '
+                             f'got {facts["coord_dims"]}')
+    for key in ('spine_axis', 'shoulder_axis'):
+        if facts.get(key) is not None:
+            out[key] = tuple(int(j) for j in facts[key])
+            if len(out[key]) != 2:
+                raise ValueError(f'layout {name!r}: {key} must be two joints,'
+                                 f' got {facts[key]}')
+    if facts.get('top_joint') is not None:
+        out['top_joint'] = int(facts['top_joint'])
+    joints = [j for key in ('spine_axis', 'shoulder_axis')
+              for j in out.get(key, ())] + [out.get('top_joint', 0)]
+    bad = [j for j in joints if not 0 <= j < num_node]
+    if bad:
+        raise ValueError(f'layout {name!r}: joints {bad} are outside '
+                         f'0..{num_node - 1}')
+    return out

@@ -17,13 +17,6 @@ from .skeleton_streams import default_coord_dims, merge_keypoint_score
 
 __all__ = ['NormalizeSkeleton', 'present_joints', 'rotation_between']
 
-#: NTU RGB+D (Kinect v2) joints that define the body frame for the rotation:
-#: spine base -> spine middle is turned onto +z, left -> right shoulder
-#: onto +x (0-based joint numbers of the dataset's documentation).
-NTU_SPINE_AXIS = (0, 1)
-NTU_SHOULDER_AXIS = (8, 4)
-
-
 def present_joints(keypoint: np.ndarray, coord_dims: int) -> np.ndarray:
     """Mask of joints that were detected, ``(M, T, V)`` bool.
 
@@ -106,9 +99,11 @@ class NormalizeSkeleton(BaseTransform):
         rotate (bool): Rotate 3-D data into the body frame. Defaults to
             True (ignored for 2-D data).
         zaxis (Sequence[int], optional): ``(bottom, top)`` joints of the
-            spine. Defaults to None: ``(0, 1)`` for ``nturgb+d``.
+            spine. Defaults to None: the layout's ``spine_axis``
+            (``get_topology``; ``(0, 1)`` for ``nturgb+d``).
         xaxis (Sequence[int], optional): ``(right, left)`` shoulders.
-            Defaults to None: ``(8, 4)`` for ``nturgb+d``.
+            Defaults to None: the layout's ``shoulder_axis`` (``(8, 4)``
+            for ``nturgb+d``).
         coord_dims (int, optional): Coordinate channels. Defaults to None
             (3 for ``nturgb+d``, else 2).
     """
@@ -131,11 +126,10 @@ class NormalizeSkeleton(BaseTransform):
             topology.center if center_joint is None else int(center_joint))
         self.coord_dims = (
             default_coord_dims(layout) if coord_dims is None else coord_dims)
-        is_ntu = layout == 'nturgb+d'
-        self.zaxis = tuple(zaxis) if zaxis is not None else (
-            NTU_SPINE_AXIS if is_ntu else None)
-        self.xaxis = tuple(xaxis) if xaxis is not None else (
-            NTU_SHOULDER_AXIS if is_ntu else None)
+        self.zaxis = tuple(zaxis) if zaxis is not None \
+            else topology.spine_axis
+        self.xaxis = tuple(xaxis) if xaxis is not None \
+            else topology.shoulder_axis
         self.rotate = (
             rotate and self.coord_dims == 3 and self.zaxis is not None
             and self.xaxis is not None)

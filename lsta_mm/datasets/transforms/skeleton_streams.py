@@ -25,7 +25,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from lsta_mm.registry import TRANSFORMS
-from lsta_mm.utils.topology import LAYOUTS, get_topology
+from lsta_mm.utils.topology import get_topology
 
 __all__ = [
     'STREAMS', 'ToSkeletonStream', 'default_coord_dims', 'joint_to_bone',
@@ -35,18 +35,11 @@ __all__ = [
 #: Streams of the paper (section 3.3) in the order of the configs.
 STREAMS = ('joint', 'bone', 'joint_motion', 'bone_motion')
 
-#: Coordinate channels of the named layouts: NTU's Kinect data is 3-D, the
-#: OpenPose (Kinetics-Skeleton) and COCO layouts are 2-D image keypoints.
-_LAYOUT_COORD_DIMS = {'nturgb+d': 3, 'openpose': 2, 'coco': 2}
-
-
 def default_coord_dims(layout: Union[str, dict]) -> int:
-    """Coordinate channels of a layout: 3 for ``nturgb+d``, otherwise 2."""
-    if isinstance(layout, str) and layout in LAYOUTS:
-        return _LAYOUT_COORD_DIMS[layout]
-    if isinstance(layout, dict) and 'coord_dims' in layout:
-        return int(layout['coord_dims'])
-    return 2
+    """Coordinate channels of a layout (``get_topology(layout).coord_dims``:
+    3 for ``nturgb+d``, 2 for the 2-D layouts, a custom dict's
+    ``coord_dims`` or 2)."""
+    return get_topology(layout).coord_dims
 
 
 def merge_keypoint_score(results: Dict) -> np.ndarray:

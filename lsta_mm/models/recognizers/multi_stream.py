@@ -39,7 +39,6 @@ __all__ = ['MultiStreamRecognizer', 'resolve_checkpoint']
 
 _STREAMS = ('joint', 'bone', 'joint_motion', 'bone_motion')
 #: Coordinate channels per named layout (NTU is 3-D, the others 2-D).
-_COORD_DIMS = {'nturgb+d': 3, 'openpose': 2, 'coco': 2}
 
 
 def resolve_checkpoint(path: str) -> str:
@@ -110,7 +109,7 @@ class MultiStreamRecognizer(BaseModel):
             raise ValueError('MultiStreamRecognizer needs at least one stream')
         topology = get_topology(layout)
         if coord_dims is None:
-            coord_dims = _COORD_DIMS.get(topology.name, 2)
+            coord_dims = topology.coord_dims
         self.layout = layout
         self.coord_dims = int(coord_dims)
         self.num_node = topology.num_node
