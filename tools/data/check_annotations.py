@@ -13,7 +13,10 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+# isort: off
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: F401,E402  (tools/_bootstrap: sys.path)
+# isort: on
 from lsta_mm.datasets.safe_pickle import (AnnotationFileError,  # noqa: E402
                                           UnsafePickleError, safe_load_pickle)
 from lsta_mm.datasets.validation import validate_annotations  # noqa: E402

@@ -16,7 +16,6 @@ persons per frame by score. A label file (``{video: {"has_skeleton": ...,
 skipped.
 """
 import argparse
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -29,26 +28,12 @@ from functools import partial
 import numpy as np
 from mmengine.utils import ProgressBar
 
-
-
-def _load_reader():
-    """lsta_mm/datasets/kinetics_json.py needs only numpy: load it by path
-    so the tool starts without importing torch and mmaction2."""
-    name = 'lsta_mm_kinetics_json'
-    if name not in sys.modules:
-        path = osp.join(
-            osp.dirname(osp.abspath(__file__)), '..', '..', 'lsta_mm',
-            'datasets', 'kinetics_json.py')
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_reader = _load_reader()
-KineticsFormatError = _reader.KineticsFormatError
-load_kinetics_json = _reader.load_kinetics_json
+# isort: off
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: F401,E402  (tools/_bootstrap: sys.path)
+# isort: on
+from lsta_mm.datasets.kinetics_json import (  # noqa: E402
+    KineticsFormatError, load_kinetics_json)
 
 
 def _convert(item, max_person: int, dtype: str):

@@ -11,7 +11,6 @@ NTU-120; each annotation holds ``frame_dir``, ``label``, ``keypoint``
 mmaction2's prepared ``ntu60_3d.pkl`` / ``ntu120_3d.pkl``.
 """
 import argparse
-import importlib.util
 import multiprocessing
 import os
 import os.path as osp
@@ -22,26 +21,13 @@ from functools import partial
 
 from mmengine.utils import ProgressBar
 
+# isort: off
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: F401,E402  (tools/_bootstrap: sys.path)
+# isort: on
+from lsta_mm.datasets.ntu_raw import (  # noqa: E402
+    NTUParseError, load_ntu_skeleton, parse_ntu_name)
 
-def _load_reader():
-    """lsta_mm/datasets/ntu_raw.py needs only numpy: load it by path so the
-    tool starts without importing torch and mmaction2 (seconds)."""
-    name = 'lsta_mm_ntu_raw'
-    if name not in sys.modules:
-        path = osp.join(
-            osp.dirname(osp.abspath(__file__)), '..', '..', 'lsta_mm',
-            'datasets', 'ntu_raw.py')
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_reader = _load_reader()
-NTUParseError = _reader.NTUParseError
-load_ntu_skeleton = _reader.load_ntu_skeleton
-parse_ntu_name = _reader.parse_ntu_name
 
 #: Training subjects of the cross-subject benchmark (NTU RGB+D, Shahroudy
 #: et al. CVPR 2016); the other subjects are the test set.
