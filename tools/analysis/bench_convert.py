@@ -34,12 +34,13 @@ from typing import Dict, List
 
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
+# isort: off
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: F401,E402  (tools/_bootstrap: sys.path)
+# isort: on
 from lsta_mm.datasets.ntu_raw import dump_ntu_skeleton  # noqa: E402
 
+ROOT = _bootstrap.ROOT
 OUR_TOOL = osp.join(ROOT, 'tools', 'data', 'gen_ntu_pkl.py')
 NUM_JOINTS = 25
 #: Mutual (two-person) actions of NTU RGB+D 60: A050-A060.

@@ -20,7 +20,7 @@ Exit status 1 when the growth is above ``--max-growth``.
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401,I001  (sys.path, malloc: before torch)
 import argparse  # noqa: E402
 import json  # noqa: E402
