@@ -9,10 +9,30 @@
    only at start-up, hence the re-exec; the PID stays, so torchrun and slurm
    keep tracking the process. Values already in the environment win;
    ``LSTA_MALLOC_TUNING=0`` turns this off.
+
+It is also the one helper module of the tools (nothing in it is imported by
+the library; it imports torch, mmengine and lsta_mm only inside the
+functions, so importing it stays cheap and comes before torch):
+
+* :func:`select_dist_backend` replaces ``nccl`` by ``gloo`` where CUDA is
+  absent, so ``tools/dist_train.sh CONFIG 2`` runs on a CPU-only machine
+  (``LSTA_DIST_BACKEND`` forces a backend); :func:`resolve_work_dir` and
+  :func:`shutdown_distributed` as in mmaction2's own tools;
+* :func:`apply_reliability_hooks`: configs that do not inherit lsta_mm's
+  ``default_runtime.py`` (mmaction2's own configs) get the same crash-safe
+  checkpoint hook, strict loading and per-epoch seeding;
+* :func:`resume_target` and :func:`preflight_checkpoint`: which checkpoint
+  a run will load, checked right after the model is built, before any
+  annotation file is read;
+* :func:`user_errors`: the error classes whose message is the whole story
+  (bad checkpoint, bad annotation file); the tools print them without a
+  traceback.
 """
 import os
 import os.path as osp
+import re
 import sys
+from typing import Optional, Sequence, Tuple, Type
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if ROOT not in sys.path:
@@ -46,3 +66,199 @@ def tune_cpu_allocator():
 
 
 tune_cpu_allocator()
+
+
+# ---------------------------------------------------------------------------
+# Helpers of tools/train.py, tools/test.py and the other tools
+# ---------------------------------------------------------------------------
+_CPU_DDP_NOTE = (
+    'mmengine 0.10 assumes CUDA when it starts a torchrun process group '
+    '(torch.cuda.set_device) and when it wraps the model in DDP '
+    '(device_ids=[LOCAL_RANK]); on a CPU-only machine lsta_mm starts the gloo '
+    'process group itself and wraps with device_ids=None.')
+
+
+def select_dist_backend(cfg) -> Optional[str]:
+    """Choose the torch.distributed backend for ``cfg`` in place.
+
+    ``LSTA_DIST_BACKEND`` wins; otherwise ``nccl`` becomes ``gloo`` when CUDA
+    is not available. Returns the backend that was set, or None when the
+    config has no ``env_cfg.dist_cfg``.
+    """
+    import torch
+    env_cfg = cfg.setdefault('env_cfg', {})
+    dist_cfg = env_cfg.setdefault('dist_cfg', {})
+    forced = os.environ.get('LSTA_DIST_BACKEND')
+    backend = dist_cfg.get('backend', 'nccl')
+    if forced:
+        backend = forced
+    elif backend == 'nccl' and not torch.cuda.is_available():
+        backend = 'gloo'
+        if cfg.get('launcher', 'none') != 'none':
+            print('[lsta_mm] CUDA is not available: using the gloo backend '
+                  'for torch.distributed', file=sys.stderr)
+    dist_cfg['backend'] = backend
+    if (cfg.get('launcher', 'none') != 'none'
+            and not torch.cuda.is_available()):
+        _prepare_cpu_distributed(cfg, dist_cfg)
+    return backend
+
+
+def _prepare_cpu_distributed(cfg, dist_cfg: dict) -> None:
+    """CPU-only DDP under mmengine's Runner; see :data:`_CPU_DDP_NOTE`."""
+    from datetime import timedelta
+
+    import torch.distributed as torch_dist
+    if cfg.launcher == 'pytorch' and not torch_dist.is_initialized():
+        kwargs = {}
+        if dist_cfg.get('timeout') is not None:
+            kwargs['timeout'] = timedelta(seconds=dist_cfg['timeout'])
+        torch_dist.init_process_group(
+            backend=dist_cfg['backend'],
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']),
+            **kwargs)
+    wrapper = cfg.get('model_wrapper_cfg', None) or dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
+def resolve_work_dir(cfg, config_path: str, work_dir: Optional[str]) -> str:
+    """CLI ``--work-dir`` > ``work_dir`` in the config > config file name."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+    return cfg.work_dir
+
+
+def shutdown_distributed() -> None:
+    """Wait for every rank, then tear the process group down.
+
+    Without it a gloo rank that finishes first exits while the group's
+    threads are still running, and the C++ runtime aborts the process
+    (``terminate called without an active exception``), which torchrun
+    reports as a failed run although training had finished.
+    """
+    import torch.distributed as torch_dist
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
+# Scoped names, so they resolve whatever the config's default_scope is.
+_PLAIN_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook')
+_ATOMIC = 'mmaction.AtomicCheckpointHook'
+_ADDED_HOOKS = dict(
+    strict_load=dict(type='mmaction.StrictLoadHook'),
+    epoch_seed=dict(type='mmaction.EpochSeedHook'))
+
+
+def apply_reliability_hooks(cfg) -> None:
+    """Give ``cfg`` lsta_mm's reliability hooks where it lacks them.
+
+    mmengine's plain ``CheckpointHook`` becomes ``AtomicCheckpointHook``
+    (same arguments); ``strict_load`` and ``epoch_seed`` are added to
+    ``default_hooks`` unless the config names them (``None`` removes one,
+    as for any default hook).
+    """
+    hooks = cfg.setdefault('default_hooks', {})
+    checkpoint = hooks.get('checkpoint', None)
+    if checkpoint is not None and checkpoint.get(
+            'type', None) in _PLAIN_CHECKPOINT_HOOKS:
+        checkpoint['type'] = _ATOMIC
+    for name, hook in _ADDED_HOOKS.items():
+        if name not in hooks:
+            hooks[name] = dict(hook)
+    for name in [n for n, h in hooks.items() if h is None]:
+        # mmengine drops a default hook set to None only if it is one of
+        # its own defaults; drop ours here.
+        if name in _ADDED_HOOKS:
+            hooks.pop(name)
+
+
+def strict_load_allowance(cfg) -> Tuple[str, ...]:
+    """``allow_mismatch`` of the config's ``strict_load`` hook, if any."""
+    hook = cfg.get('default_hooks', {}).get('strict_load', None) or {}
+    return tuple(hook.get('allow_mismatch', ()))
+
+
+def _newest_checkpoint(work_dir: str) -> Optional[str]:
+    """``epoch_N.pth`` / ``iter_N.pth`` of ``work_dir`` with the largest
+    N (epochs before iterations never mix in one run), or None."""
+    steps = []
+    for name in os.listdir(work_dir):
+        match = re.fullmatch(r'(?:epoch|iter)_(\d+)\.pth', name)
+        if match:
+            steps.append((int(match.group(1)), osp.join(work_dir, name)))
+    return max(steps)[1] if steps else None
+
+
+def resume_target(cfg) -> Optional[str]:
+    """The checkpoint a training run built from ``cfg`` will load.
+
+    With ``resume`` and no ``load_from`` this is the file that the work
+    dir's ``last_checkpoint`` names. mmengine writes that pointer as the
+    path the run saw, so in a copied or moved work dir it still names the
+    original run's file; when the work dir holds a file of the same name,
+    that one is returned instead (a pointer to another folder is kept only
+    when the work dir has no such file, as with ``CheckpointHook.out_dir``).
+
+    Raises:
+        FileNotFoundError: ``last_checkpoint`` names a file that is gone.
+    """
+    from mmengine.runner.checkpoint import find_latest_checkpoint
+    if cfg.get('resume', False) and cfg.get('load_from', None) is None:
+        latest = find_latest_checkpoint(cfg.work_dir)
+        if latest == '':
+            # a kill while mmengine rewrote the pointer in place (the
+            # checkpoint it was to name is complete): the newest one
+            latest = _newest_checkpoint(cfg.work_dir)
+        if latest is not None:
+            local = osp.join(cfg.work_dir, osp.basename(latest))
+            if (osp.realpath(osp.dirname(latest)) != osp.realpath(
+                    cfg.work_dir) and osp.isfile(local)):
+                return local
+        if latest is not None and not osp.isfile(latest):
+            raise FileNotFoundError(
+                f'{osp.join(cfg.work_dir, "last_checkpoint")} names '
+                f'{latest}, which does not exist; pass --resume PATH with '
+                f'an existing checkpoint')
+        return latest
+    return cfg.get('load_from', None)
+
+
+def preflight_checkpoint(
+        runner,
+        filename: str,
+        allow_mismatch: Sequence[str] = (),
+) -> None:
+    """Fail fast on a missing, truncated, unsafe or misfitting checkpoint.
+
+    Loads ``filename`` with lsta_mm's safe loader and compares it with
+    ``runner.model`` (no hook runs; the Runner loads it again later).
+    """
+    from lsta_mm.engine.checkpoint_check import verify_checkpoint_file
+    verify_checkpoint_file(runner.model, filename, allow_mismatch)
+
+
+def user_errors() -> Tuple[Type[BaseException], ...]:
+    """Errors that carry a complete, user-facing message."""
+    from lsta_mm import compat, datasets
+    from lsta_mm.engine.checkpoint_check import CheckpointMismatchError
+    errors = [
+        CheckpointMismatchError, compat.CorruptCheckpointError,
+        compat.UnsafeCheckpointError, FileNotFoundError
+    ]
+    for name in ('AnnotationError', 'AnnotationFileError',
+                 'UnsafePickleError'):
+        error = getattr(datasets, name, None)
+        if error is None:
+            error = getattr(getattr(datasets, 'safe_pickle', None), name, None)
+        if isinstance(error, type):
+            errors.append(error)
+    return tuple(errors)

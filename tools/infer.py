@@ -28,7 +28,7 @@ import torch  # noqa: E402
 from lsta_mm.apis.inference import (  # noqa: E402
     inference_skeleton_array, init_recognizer, load_skeleton_input,
     num_classes_of, top_k_labels)
-from lsta_mm.engine.runner_setup import user_errors  # noqa: E402
+from _bootstrap import user_errors  # noqa: E402
 from lsta_mm.label_maps import default_label_map  # noqa: E402
 
 

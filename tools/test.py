@@ -25,10 +25,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import lsta_mm  # noqa: F401  (registers components, safe loading)
-from lsta_mm.engine.runner_setup import (apply_reliability_hooks,
-                                         preflight_checkpoint, user_errors)
-from lsta_mm.utils.launch import (resolve_work_dir, select_dist_backend,
-                                  shutdown_distributed)
+from _bootstrap import (
+    apply_reliability_hooks, preflight_checkpoint, resolve_work_dir,
+    select_dist_backend, shutdown_distributed, user_errors)
 
 
 def parse_args(argv=None):

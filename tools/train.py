@@ -26,11 +26,10 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import lsta_mm  # noqa: E402,F401  (registers components, safe loading)
-from lsta_mm.engine.runner_setup import (  # noqa: E402
-    apply_reliability_hooks, preflight_checkpoint, resume_target,
+from _bootstrap import (  # noqa: E402
+    apply_reliability_hooks, preflight_checkpoint, resolve_work_dir,
+    resume_target, select_dist_backend, shutdown_distributed,
     strict_load_allowance, user_errors)
-from lsta_mm.utils.launch import (  # noqa: E402
-    resolve_work_dir, select_dist_backend, shutdown_distributed)
 
 
 def parse_args(argv=None):

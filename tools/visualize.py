@@ -32,7 +32,7 @@ from lsta_mm.apis.visualization import (draw_frame_importance,  # noqa: E402
                                         draw_joint_importance,
                                         feature_importance,
                                         save_importance_json)
-from lsta_mm.engine.runner_setup import user_errors  # noqa: E402
+from _bootstrap import user_errors  # noqa: E402
 from lsta_mm.label_maps import default_label_map, load_label_map  # noqa
 
 

@@ -30,8 +30,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 import lsta_mm  # noqa: E402,F401
 from lsta_mm.engine import ResidentMemoryHook  # noqa: E402
-from lsta_mm.engine.runner_setup import apply_reliability_hooks  # noqa: E402
-from lsta_mm.utils.launch import select_dist_backend  # noqa: E402
+from _bootstrap import (  # noqa: E402
+    apply_reliability_hooks, select_dist_backend)
 
 DEFAULT_CONFIG = 'configs/lsta_demo_joint.py'
 

@@ -1,12 +1,19 @@
-"""What tools/train.py and tools/test.py add to any config."""
+"""What tools/train.py and tools/test.py add to any config (the helpers
+of ``tools/_bootstrap.py``)."""
+import os.path as osp
+import sys
+
 import pytest
 from mmengine.config import Config
 
 from lsta_mm.datasets import AnnotationError
 from lsta_mm.engine import CheckpointMismatchError
-from lsta_mm.engine.runner_setup import (apply_reliability_hooks,
-                                         resume_target, strict_load_allowance,
-                                         user_errors)
+
+sys.path.insert(
+    0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+                'tools'))
+from _bootstrap import (apply_reliability_hooks, resume_target,  # noqa: E402
+                        strict_load_allowance, user_errors)
 
 
 def _mmaction_like_cfg(**hooks):
