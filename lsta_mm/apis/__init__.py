@@ -1,6 +1,5 @@
 """High-level Python API: inference on one skeleton sequence, the paper's
-Figure 3 (joint and frame importance) and training curves."""
-from .curves import load_scalars, plot_training_curves
+Figure 3 (joint and frame importance)."""
 from .inference import (inference_skeleton_array, init_recognizer,
                         load_skeleton_input, make_skeleton_sample,
                         recognize_skeleton, top_k_labels)
@@ -9,7 +8,6 @@ from .visualization import (draw_frame_importance, draw_joint_importance,
 
 __all__ = [
     'draw_frame_importance', 'draw_joint_importance', 'feature_importance',
-    'inference_skeleton_array', 'init_recognizer', 'load_scalars',
-    'load_skeleton_input', 'make_skeleton_sample', 'plot_training_curves',
-    'recognize_skeleton', 'top_k_labels'
+    'inference_skeleton_array', 'init_recognizer', 'load_skeleton_input',
+    'make_skeleton_sample', 'recognize_skeleton', 'top_k_labels'
 ]

@@ -2,6 +2,7 @@
 import json
 import os.path as osp
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -85,7 +86,8 @@ def write_scalars(run_dir, train_steps, val_epochs, start=0):
 
 
 def test_plot_curves_joins_resumed_runs(tmp_path, run_tool):
-    from lsta_mm.apis.curves import load_scalars
+    sys.path.insert(0, osp.dirname(PLOT))
+    from plot_curves import load_scalars
     write_scalars(tmp_path / '20260101_000000', 8, [1, 2])
     write_scalars(tmp_path / '20260101_010000', 8, [3, 4], start=8)
     scalars = load_scalars(str(tmp_path))

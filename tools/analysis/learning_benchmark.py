@@ -75,10 +75,10 @@ from typing import Dict, List, Optional, Tuple  # noqa: E402
 
 import benchmark  # noqa: E402  (tools/analysis: mmaction2's projects)
 import confusion  # noqa: E402  (tools/analysis: most frequent mistakes)
+from plot_curves import load_scalars  # noqa: E402  (tools/analysis)
 import numpy as np  # noqa: E402
 from mmengine.config import Config, ConfigDict  # noqa: E402
 
-from lsta_mm.apis.curves import load_scalars  # noqa: E402
 from lsta_mm.datasets import validation  # noqa: E402
 from lsta_mm.datasets.safe_pickle import safe_load_pickle  # noqa: E402
 
