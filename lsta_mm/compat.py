@@ -116,35 +116,26 @@ class CorruptCheckpointError(RuntimeError):
     """A checkpoint file is truncated, empty or not a torch checkpoint."""
 
 
-def _numpy_core():
-    """numpy 2 pickles through ``numpy._core``; numpy 1 through ``core``."""
-    try:
-        from numpy._core import multiarray
-    except ImportError:  # numpy < 2
-        from numpy.core import multiarray
-    return multiarray
-
-
 def _checkpoint_safe_globals() -> List:
+    """mmengine's ``HistoryBuffer`` (and the ``getattr`` it pickles its
+    statistics methods with, admitted only while a checkpoint loads) plus
+    the numpy globals of :data:`lsta_mm.safe_pickle.ALLOWED_GLOBALS`, the
+    one allowlist of the project, resolved to objects for torch."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    multiarray = _numpy_core()
-    allow = [
-        HistoryBuffer,
-        # HistoryBuffer pickles its statistics methods (mean, current, ...)
-        # as getattr(buffer, name); allowed only while a checkpoint loads.
-        builtins.getattr,
-        multiarray._reconstruct,
-        multiarray.scalar,
-        np.ndarray,
-        np.dtype,
-    ]
-    # numpy >= 1.25 pickles dtypes as instances of per-type classes.
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is not None:
-        for name in ('Float64DType', 'Float32DType', 'Float16DType',
-                     'Int64DType', 'Int32DType', 'BoolDType', 'UInt8DType'):
-            if hasattr(dtypes, name):
-                allow.append(getattr(dtypes, name))
+
+    from lsta_mm.safe_pickle import ALLOWED_GLOBALS
+    allow = [HistoryBuffer, builtins.getattr]
+    for module, name in sorted(ALLOWED_GLOBALS):
+        if module.split('.')[0] != 'numpy':
+            continue
+        if module.startswith('numpy.core.') and hasattr(np, '_core'):
+            continue  # numpy 2's deprecated alias of numpy._core
+        try:
+            obj = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue  # the other numpy major version's spelling
+        if obj not in allow:
+            allow.append(obj)
     return allow
 
 

@@ -248,17 +248,10 @@ def preflight_checkpoint(
 
 def user_errors() -> Tuple[Type[BaseException], ...]:
     """Errors that carry a complete, user-facing message."""
-    from lsta_mm import compat, datasets
+    from lsta_mm import compat
+    from lsta_mm.datasets import AnnotationError
     from lsta_mm.engine.checkpoint_check import CheckpointMismatchError
-    errors = [
-        CheckpointMismatchError, compat.CorruptCheckpointError,
-        compat.UnsafeCheckpointError, FileNotFoundError
-    ]
-    for name in ('AnnotationError', 'AnnotationFileError',
-                 'UnsafePickleError'):
-        error = getattr(datasets, name, None)
-        if error is None:
-            error = getattr(getattr(datasets, 'safe_pickle', None), name, None)
-        if isinstance(error, type):
-            errors.append(error)
-    return tuple(errors)
+    from lsta_mm.safe_pickle import AnnotationFileError, UnsafePickleError
+    return (CheckpointMismatchError, compat.CorruptCheckpointError,
+            compat.UnsafeCheckpointError, FileNotFoundError, AnnotationError,
+            AnnotationFileError, UnsafePickleError)

@@ -22,7 +22,7 @@ from mmengine.registry import init_default_scope
 
 import lsta_mm  # noqa: F401  (registers lsta_mm before models are built)
 from lsta_mm.datasets.ntu_raw import load_ntu_skeleton
-from lsta_mm.datasets.safe_pickle import safe_load_pickle
+from lsta_mm.safe_pickle import safe_load_pickle
 from lsta_mm.label_maps import default_label_map, load_label_map
 
 __all__ = [

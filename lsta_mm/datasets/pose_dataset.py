@@ -4,7 +4,7 @@ Everything that can be wrong with an annotation file is found when the
 dataset is built, before the first forward pass, and reported as one error
 naming the file, the sample and the problem (see
 :mod:`lsta_mm.datasets.validation`). The file is read with the restricted
-unpickler of :mod:`lsta_mm.datasets.safe_pickle`.
+unpickler of :mod:`lsta_mm.safe_pickle`.
 """
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Union
@@ -15,7 +15,7 @@ from mmengine.logging import MMLogger
 
 from lsta_mm.registry import DATASETS
 from lsta_mm.utils.topology import get_topology
-from .safe_pickle import safe_load_pickle
+from lsta_mm.safe_pickle import safe_load_pickle
 from .validation import (AnnotationError, Problem, check_sample, check_split,
                          check_structure, person_activity, sample_name)
 

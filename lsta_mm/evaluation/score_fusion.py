@@ -20,7 +20,6 @@ is only right for dumps of raw logits (``average_clips='score'`` or
 """
 import io
 import os.path as osp
-import pickle
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -30,7 +29,8 @@ from mmaction.evaluation.functional import (get_weighted_score,
                                             mean_class_accuracy,
                                             top_k_accuracy)
 
-from lsta_mm.datasets.safe_pickle import ALLOWED_GLOBALS
+from lsta_mm.safe_pickle import (AnnotationFileError, UnsafePickleError,
+                                 safe_loads_pickle)
 
 __all__ = [
     'ScoreDump', 'ScoreDumpMismatchError', 'SAMPLE_ID_KEYS',
@@ -87,30 +87,6 @@ _TORCH_GLOBALS = {
 }
 
 
-class _DumpUnpickler(pickle.Unpickler):
-    """Admits tensors, numpy arrays and builtin containers, nothing else."""
-
-    def __init__(self, file, source: str):
-        super().__init__(file)
-        self.source = source
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _TORCH_GLOBALS:
-            return _TORCH_GLOBALS[(module, name)]
-        if (module, name) in ALLOWED_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(
-            f'refusing to load {self.source}: the pickle imports '
-            f'{module}.{name}, which a score dump never needs (tensors, '
-            f'numpy arrays and builtin containers only); unpickling it '
-            f'could run arbitrary code')
-
-
-def _load_pickle(path: str) -> Any:
-    with open(path, 'rb') as handle:
-        return _DumpUnpickler(handle, path).load()
-
-
 def _to_numpy(value) -> np.ndarray:
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy()
@@ -139,16 +115,15 @@ def load_score_dump(path: str) -> ScoreDump:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'score dump {path} does not exist')
+    with open(path, 'rb') as handle:
+        data = handle.read()
     try:
-        samples = _load_pickle(path)
-    except pickle.UnpicklingError as err:
-        if 'refusing' in str(err):
-            raise
-        raise ValueError(f'{path} is not a readable pickle: {err}') from None
-    except (EOFError, ValueError, TypeError, AttributeError, IndexError,
-            KeyError, ImportError, RuntimeError) as err:
-        raise ValueError(f'{path} is not a readable pickle: '
-                         f'{type(err).__name__}: {err}') from None
+        samples = safe_loads_pickle(
+            data, path, kind='score dump', extra_globals=_TORCH_GLOBALS)
+    except UnsafePickleError:
+        raise
+    except AnnotationFileError as err:
+        raise ValueError(str(err)) from None
     if not isinstance(samples, (list, tuple)) or not samples:
         raise ValueError(
             f'{path} is not a score dump: expected a non-empty list of '

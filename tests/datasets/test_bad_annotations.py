@@ -10,7 +10,7 @@ from mmaction.utils import register_all_modules
 
 import lsta_mm  # noqa: F401
 from lsta_mm.datasets import AnnotationError, LSTAPoseDataset
-from lsta_mm.datasets.safe_pickle import AnnotationFileError, \
+from lsta_mm.safe_pickle import AnnotationFileError, \
     UnsafePickleError
 
 register_all_modules()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-from lsta_mm.datasets.safe_pickle import safe_load_pickle
+from lsta_mm.safe_pickle import safe_load_pickle
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'learning_benchmark.py')

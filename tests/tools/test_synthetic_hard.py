@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lsta_mm  # noqa: F401
-from lsta_mm.datasets.safe_pickle import safe_load_pickle
+from lsta_mm.safe_pickle import safe_load_pickle
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'data'))

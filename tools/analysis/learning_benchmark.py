@@ -80,7 +80,7 @@ import numpy as np  # noqa: E402
 from mmengine.config import Config, ConfigDict  # noqa: E402
 
 from lsta_mm.datasets import validation  # noqa: E402
-from lsta_mm.datasets.safe_pickle import safe_load_pickle  # noqa: E402
+from lsta_mm.safe_pickle import safe_load_pickle  # noqa: E402
 
 ROOT = _bootstrap.ROOT
 TRAIN_TOOL = osp.join(ROOT, 'tools', 'train.py')

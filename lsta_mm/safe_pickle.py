@@ -1,4 +1,10 @@
-"""Restricted unpickling of skeleton annotation files.
+"""Restricted unpickling: the one allowlist of what lsta_mm unpickles.
+
+Annotation files, score dumps (``tools/test.py --dump``) and checkpoints are
+all read through :data:`ALLOWED_GLOBALS`: annotation files and dumps by the
+unpickler here (dumps add the two torch functions that rebuild a CPU
+tensor), checkpoints by torch's ``weights_only`` loader with the same
+numpy globals (``lsta_mm.compat.CHECKPOINT_SAFE_GLOBALS``).
 
 Annotation files (mmaction2's ``.pkl`` format: a ``split`` dict and an
 ``annotations`` list of dicts holding numpy arrays) are often downloaded from
@@ -16,7 +22,7 @@ import io
 import os
 import os.path as osp
 import pickle
-from typing import Any, FrozenSet, Tuple
+from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 import numpy as np
 
@@ -68,31 +74,57 @@ ALLOWED_GLOBALS: FrozenSet[Tuple[str, str]] = frozenset(
     list(_numpy_dtype_classes()))
 
 
+#: What the refusal message says a file of each kind may hold, and how to
+#: get a clean one.
+_KINDS = {
+    'annotation': ('a numpy array/dtype/scalar or a builtin container. '
+                   'Annotation files may not name other objects, because '
+                   'unpickling them can run arbitrary code. Regenerate the '
+                   'file with tools/data/ converters.',
+                   'an annotation .pkl with `split` and `annotations`'),
+    'score dump': ('a tensor, a numpy array or a builtin container, all a '
+                   'score dump ever needs; unpickling it could run '
+                   'arbitrary code. Write dumps with tools/test.py --dump.',
+                   'a score dump written by tools/test.py --dump'),
+}
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
 
-    def __init__(self, file, source: str):
+    def __init__(self, file, source: str, kind: str,
+                 extra_globals: Optional[Dict[Tuple[str, str], Any]]):
         super().__init__(file)
         self.source = source
+        self.kind = kind
+        self.extra_globals = extra_globals or {}
 
     def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self.extra_globals:
+            return self.extra_globals[(module, name)]
         if (module, name) not in ALLOWED_GLOBALS:
             raise UnsafePickleError(
                 f'refusing to load {self.source}: the pickle imports '
-                f'{module}.{name}, which is not a numpy array/dtype/scalar '
-                f'or a builtin container. Annotation files may not name '
-                f'other objects, because unpickling them can run arbitrary '
-                f'code. Regenerate the file with tools/data/ converters.')
+                f'{module}.{name}, which is not {_KINDS[self.kind][0]}')
         if module.startswith('numpy.core.') and _NUMPY_MAJOR >= 2:
             module = 'numpy._core.' + module[len('numpy.core.'):]
         return super().find_class(module, name)
 
 
-def safe_loads_pickle(data: bytes, source: str = '<bytes>') -> Any:
+def safe_loads_pickle(
+        data: bytes,
+        source: str = '<bytes>',
+        kind: str = 'annotation',
+        extra_globals: Optional[Dict[Tuple[str, str], Any]] = None) -> Any:
     """Unpickle ``data`` admitting only :data:`ALLOWED_GLOBALS`.
 
     Args:
         data (bytes): The pickle.
         source (str): Name used in error messages.
+        kind (str): ``'annotation'`` or ``'score dump'``: what the messages
+            say the file should be.
+        extra_globals (dict, optional): ``(module, name) -> object`` also
+            admitted, resolved to the given object (score dumps: the
+            functions that rebuild a CPU tensor).
 
     Returns:
         The unpickled object.
@@ -104,15 +136,16 @@ def safe_loads_pickle(data: bytes, source: str = '<bytes>') -> Any:
     if not data:
         raise AnnotationFileError(f'{source} is empty (0 bytes)')
     try:
-        return _RestrictedUnpickler(io.BytesIO(data), source).load()
+        return _RestrictedUnpickler(io.BytesIO(data), source, kind,
+                                    extra_globals).load()
     except UnsafePickleError:
         raise
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError,
-            AttributeError, IndexError, KeyError, ImportError) as err:
+            AttributeError, IndexError, KeyError, ImportError,
+            RuntimeError) as err:
         raise AnnotationFileError(
             f'{source} is not a readable pickle ({type(err).__name__}: '
-            f'{err}); expected an annotation .pkl with `split` and '
-            f'`annotations`') from None
+            f'{err}); expected {_KINDS[kind][1]}') from None
 
 
 def safe_load_pickle(filename: str) -> Any:

@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from lsta_mm.datasets.safe_pickle import (AnnotationFileError,
+from lsta_mm.safe_pickle import (AnnotationFileError,
                                           UnsafePickleError, safe_load_pickle,
                                           safe_loads_pickle)
 
