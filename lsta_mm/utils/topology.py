@@ -17,11 +17,12 @@ from mmaction.models.utils.graph import Graph, edge2mat, get_hop_distance
 
 __all__ = ['SkeletonTopology', 'get_topology', 'LAYOUTS', 'LAYOUT_FACTS']
 
-#: Layouts mmaction2's ``Graph`` knows by name, with their joint count.
-LAYOUTS: Dict[str, int] = {'nturgb+d': 25, 'openpose': 18, 'coco': 17}
-
-#: What a layout's edge list does not say, per named layout (0-based joint
-#: numbers of the datasets' documentation). NTU's Kinect data is 3-D, the
+#: The named layouts: what a layout's edge list does not say (0-based joint
+#: numbers of the datasets' documentation). The edges, joint count and
+#: centre of a layout mmaction2's ``Graph`` knows come from there; a layout
+#: it does not know adds ``num_node``, ``inward`` ((child, parent) pairs,
+#: parent nearer the centre) and ``center`` to its entry here, and is then
+#: a name like the others everywhere. NTU's Kinect data is 3-D, the
 #: OpenPose (Kinetics-Skeleton) and COCO keypoints are 2-D image points.
 #: ``spine_axis`` (bottom, top) and ``shoulder_axis`` (right, left) are the
 #: joints the 3-D normalisation rotates onto +z and +x (2s-AGCN / MS-G3D's
@@ -32,9 +33,22 @@ LAYOUT_FACTS: Dict[str, dict] = {
     dict(coord_dims=3, spine_axis=(0, 1), shoulder_axis=(8, 4), top_joint=3),
     'openpose': dict(coord_dims=2, top_joint=0),
     'coco': dict(coord_dims=2, top_joint=0),
+    # Halpe-26 (AlphaPose, mmpose's ``halpe26``): COCO-17, then head (17),
+    # neck (18), hip (19) and three points of each foot; not in Graph.
+    'halpe26': dict(
+        num_node=26,
+        center=19,
+        inward=[(11, 19), (12, 19), (18, 19), (13, 11), (15, 13), (14, 12),
+                (16, 14), (20, 15), (22, 15), (24, 15), (21, 16), (23, 16),
+                (25, 16), (5, 18), (6, 18), (17, 18), (0, 18), (7, 5),
+                (9, 7), (8, 6), (10, 8), (1, 0), (2, 0), (3, 1), (4, 2)],
+        coord_dims=2,
+        top_joint=17),
 }
 #: Keys a custom layout dict may carry beyond mmaction2's ``Graph`` ones.
 OPTIONAL_FACTS = ('coord_dims', 'spine_axis', 'shoulder_axis', 'top_joint')
+#: The keys that define a graph (a custom dict must give them).
+GRAPH_KEYS = ('num_node', 'inward', 'center')
 
 LayoutType = Union[str, dict, 'SkeletonTopology']
 
@@ -128,14 +142,16 @@ def get_topology(layout: LayoutType) -> SkeletonTopology:
     if isinstance(layout, SkeletonTopology):
         return layout
     if isinstance(layout, str):
-        if layout not in LAYOUTS:
+        if layout not in LAYOUT_FACTS:
             raise ValueError(f'unknown skeleton layout {layout!r}; expected '
-                             f'one of {sorted(LAYOUTS)} or a dict with '
+                             f'one of {sorted(LAYOUT_FACTS)} or a dict with '
                              f'num_node, inward and center')
         name = layout
         facts = LAYOUT_FACTS[name]
-    elif isinstance(layout, dict):
-        missing = {'num_node', 'inward', 'center'} - set(layout)
+        if all(key in facts for key in GRAPH_KEYS):
+            layout = dict(facts, name=name)  # a layout of ours, not Graph's
+    if isinstance(layout, dict):
+        missing = set(GRAPH_KEYS) - set(layout)
         if missing:
             raise ValueError(f'custom layout dict lacks {sorted(missing)}')
         name = layout.get('name', 'custom')
@@ -144,7 +160,7 @@ def get_topology(layout: LayoutType) -> SkeletonTopology:
             num_node=int(layout['num_node']),
             inward=[tuple(map(int, e)) for e in layout['inward']],
             center=int(layout['center']))
-    else:
+    elif not isinstance(layout, str):
         raise TypeError(f'layout must be a str or dict, got {type(layout)}')
     graph = Graph.__new__(Graph)  # read the table, skip building A
     graph.set_layout(layout)
@@ -186,3 +202,10 @@ def _checked_facts(facts: dict, num_node: int, name: str) -> dict:
         raise ValueError(f'layout {name!r}: joints {bad} are outside '
                          f'0..{num_node - 1}')
     return out
+
+
+#: Joint count of every named layout.
+LAYOUTS: Dict[str, int] = {
+    name: get_topology(name).num_node
+    for name in LAYOUT_FACTS
+}

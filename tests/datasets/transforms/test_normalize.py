@@ -83,25 +83,3 @@ def test_custom_3d_layout_states_its_body_axes_once():
     np.testing.assert_allclose(spine[:2], 0, atol=1e-5)
     shoulder = out[0, 0, 3] - out[0, 0, 4]
     assert abs(shoulder[1]) < 1e-5 and shoulder[0] > 0
-
-
-@pytest.mark.parametrize('facts,match', [
-    (dict(coord_dims=4), 'coord_dims must be 2 or 3'),
-    (dict(spine_axis=(0, 1, 2)), 'two joints'),
-    (dict(shoulder_axis=(0, 9)), r'joints \[9\] are outside'),
-    (dict(top_joint=-1), 'outside'),
-])
-def test_custom_layout_facts_are_checked(facts, match):
-    layout = dict(num_node=3, inward=[(1, 0), (2, 0)], center=0, **facts)
-    with pytest.raises(ValueError, match=match):
-        get_topology(layout)
-
-
-def test_named_layout_facts():
-    ntu = get_topology('nturgb+d')
-    assert (ntu.coord_dims, ntu.spine_axis, ntu.shoulder_axis,
-            ntu.top_joint, ntu.in_channels) == (3, (0, 1), (8, 4), 3, 3)
-    for name in ('coco', 'openpose'):
-        layout = get_topology(name)
-        assert layout.coord_dims == 2 and layout.spine_axis is None
-        assert layout.top_joint == 0 and layout.in_channels == 3  # + score
