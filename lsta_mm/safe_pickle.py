@@ -28,7 +28,7 @@ import numpy as np
 
 __all__ = [
     'ALLOWED_GLOBALS', 'AnnotationFileError', 'UnsafePickleError',
-    'safe_load_pickle', 'safe_loads_pickle'
+    'safe_load_pickle', 'safe_loads_pickle', 'save_annotations'
 ]
 
 
@@ -175,3 +175,24 @@ def safe_load_pickle(filename: str) -> Any:
     with open(filename, 'rb') as f:
         data = f.read()
     return safe_loads_pickle(data, source=filename)
+
+
+def save_annotations(filename: str, split: Dict[str, list],
+                     annotations: list) -> None:
+    """Write an annotation file in mmaction2's format, atomically.
+
+    ``dict(split=split, annotations=annotations)`` is pickled with the
+    highest protocol; the file appears whole or not at all (a converter
+    killed half way leaves the previous file, never a truncated one).
+
+    Args:
+        filename (str): The ``.pkl`` to write; its folder is created.
+        split (dict): Split name -> list of ``frame_dir``.
+        annotations (list[dict]): One dict per sample.
+    """
+    from lsta_mm.engine.atomic_io import atomic_write_bytes
+    atomic_write_bytes(
+        filename,
+        pickle.dumps(
+            dict(split=split, annotations=annotations),
+            protocol=pickle.HIGHEST_PROTOCOL))

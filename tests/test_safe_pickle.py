@@ -1,4 +1,5 @@
-"""The restricted unpickler of annotation files."""
+"""The restricted unpickler (annotation files, score dumps) and the
+annotation writer."""
 import collections
 import os
 import pickle
@@ -6,9 +7,9 @@ import pickle
 import numpy as np
 import pytest
 
-from lsta_mm.safe_pickle import (AnnotationFileError,
-                                          UnsafePickleError, safe_load_pickle,
-                                          safe_loads_pickle)
+from lsta_mm.safe_pickle import (AnnotationFileError, UnsafePickleError,
+                                 safe_load_pickle, safe_loads_pickle,
+                                 save_annotations)
 
 
 class _RunsCommand:
@@ -81,3 +82,22 @@ def test_broken_files(tmp_path):
     cut.write_bytes(pickle.dumps(dict(a=np.zeros(100)))[:50])
     with pytest.raises(AnnotationFileError, match='cut.pkl.*not a readable'):
         safe_load_pickle(str(cut))
+
+
+def test_save_annotations_round_trip_leaves_no_partial_file(tmp_path):
+    target = tmp_path / 'sub' / 'ann.pkl'
+    annotations = [
+        dict(frame_dir='a', label=1,
+             keypoint=np.zeros((1, 4, 25, 3), np.float32), total_frames=4)
+    ]
+    save_annotations(str(target), dict(train=['a']), annotations)
+    loaded = safe_load_pickle(str(target))
+    assert loaded['split'] == dict(train=['a'])
+    assert loaded['annotations'][0]['keypoint'].shape == (1, 4, 25, 3)
+    assert sorted(p.name for p in target.parent.iterdir()) == ['ann.pkl']
+    # an object the loader would refuse is never written in the first place
+    # by a converter; a failed dump leaves the previous file whole
+    with pytest.raises(Exception):
+        save_annotations(str(target), dict(train=['a']), [lambda: 0])
+    assert safe_load_pickle(str(target))['split'] == dict(train=['a'])
+    assert sorted(p.name for p in target.parent.iterdir()) == ['ann.pkl']

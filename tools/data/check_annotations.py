@@ -17,8 +17,8 @@ import numpy as np
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: F401,E402  (tools/_bootstrap: sys.path)
 # isort: on
-from lsta_mm.safe_pickle import (AnnotationFileError,  # noqa: E402
-                                          UnsafePickleError, safe_load_pickle)
+from lsta_mm.safe_pickle import (  # noqa: E402
+    AnnotationFileError, UnsafePickleError, safe_load_pickle)
 from lsta_mm.datasets.validation import validate_annotations  # noqa: E402
 from lsta_mm.utils.topology import LAYOUTS  # noqa: E402
 

@@ -20,7 +20,6 @@ import json
 import multiprocessing
 import os
 import os.path as osp
-import pickle
 import sys
 import time
 from functools import partial
@@ -34,6 +33,7 @@ import _bootstrap  # noqa: F401,E402  (tools/_bootstrap: sys.path)
 # isort: on
 from lsta_mm.datasets.kinetics_json import (  # noqa: E402
     KineticsFormatError, load_kinetics_json)
+from lsta_mm.safe_pickle import save_annotations  # noqa: E402
 
 
 def _convert(item, max_person: int, dtype: str):
@@ -112,13 +112,7 @@ def convert(splits: dict,
         pool.close()
         pool.join()
     elapsed = time.perf_counter() - start
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    with open(out + '.tmp', 'wb') as f:
-        pickle.dump(
-            dict(split=split, annotations=annotations),
-            f,
-            protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(out + '.tmp', out)
+    save_annotations(out, split, annotations)
     summary.update(
         failed=len(errors),
         seconds=round(elapsed, 2),

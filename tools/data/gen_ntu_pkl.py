@@ -14,7 +14,6 @@ import argparse
 import multiprocessing
 import os
 import os.path as osp
-import pickle
 import sys
 import time
 from functools import partial
@@ -27,6 +26,7 @@ import _bootstrap  # noqa: F401,E402  (tools/_bootstrap: sys.path)
 # isort: on
 from lsta_mm.datasets.ntu_raw import (  # noqa: E402
     NTUParseError, load_ntu_skeleton, parse_ntu_name)
+from lsta_mm.safe_pickle import save_annotations  # noqa: E402
 
 
 #: Training subjects of the cross-subject benchmark (NTU RGB+D, Shahroudy
@@ -157,14 +157,7 @@ def convert(data_path: str,
                if not is_train(m, benchmark, task)]
         split[f'{benchmark}_train'], split[f'{benchmark}_val'] = train, val
     annotations = [r for r, _ in results]
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    tmp = out + '.tmp'
-    with open(tmp, 'wb') as f:
-        pickle.dump(
-            dict(split=split, annotations=annotations),
-            f,
-            protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, out)
+    save_annotations(out, split, annotations)
     summary = dict(
         converted=len(annotations),
         failed=len(errors),
