@@ -22,7 +22,7 @@ process-wide state; the three changes, each as narrow as it can be:
    checkpoints carry a ``HistoryBuffer`` and numpy scalars/arrays in their
    ``message_hub`` meta, so ``--resume`` and ``tools/test.py CONFIG CKPT`` fail
    with ``UnpicklingError``. We keep ``weights_only=True`` and allowlist the
-   exact globals such a checkpoint needs (:data:`CHECKPOINT_SAFE_GLOBALS`),
+   exact globals such a checkpoint needs (:func:`checkpoint_safe_globals`),
    *only for the duration of one load* through
    ``torch.serialization.safe_globals``. The local-file loader of mmengine's
    ``CheckpointLoader`` is replaced, through its public ``register_scheme``
@@ -33,6 +33,7 @@ process-wide state; the three changes, each as narrow as it can be:
 """
 import builtins
 import codecs
+import functools
 import importlib.util
 import os
 import os.path as osp
@@ -41,13 +42,13 @@ import re
 import sys
 import types
 import warnings
-from typing import Callable, List, Optional
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 import torch
 
 __all__ = [
-    'CHECKPOINT_SAFE_GLOBALS', 'CorruptCheckpointError',
+    'checkpoint_safe_globals', 'CorruptCheckpointError',
     'UnsafeCheckpointError', 'install_drn_placeholder',
     'install_safe_checkpoint_loader', 'safe_torch_load',
     'safe_load_from_local'
@@ -116,11 +117,14 @@ class CorruptCheckpointError(RuntimeError):
     """A checkpoint file is truncated, empty or not a torch checkpoint."""
 
 
-def _checkpoint_safe_globals() -> List:
+@functools.lru_cache(maxsize=None)
+def checkpoint_safe_globals() -> Tuple:
     """mmengine's ``HistoryBuffer`` (and the ``getattr`` it pickles its
     statistics methods with, admitted only while a checkpoint loads) plus
     the numpy globals of :data:`lsta_mm.safe_pickle.ALLOWED_GLOBALS`, the
-    one allowlist of the project, resolved to objects for torch."""
+    one allowlist of the project, resolved to objects for torch (on the
+    first checkpoint load: importing this module imports no other part of
+    lsta_mm)."""
     from mmengine.logging.history_buffer import HistoryBuffer
 
     from lsta_mm.safe_pickle import ALLOWED_GLOBALS
@@ -136,11 +140,9 @@ def _checkpoint_safe_globals() -> List:
             continue  # the other numpy major version's spelling
         if obj not in allow:
             allow.append(obj)
-    return allow
+    return tuple(allow)
 
 
-#: Globals a checkpoint written by mmengine's Runner may reference.
-CHECKPOINT_SAFE_GLOBALS = _checkpoint_safe_globals()
 
 
 #: How ``torch.save`` files begin: a zip archive (the default since torch
@@ -183,7 +185,7 @@ def safe_torch_load(filename, map_location=None):
     Raises:
         FileNotFoundError: ``filename`` does not exist.
         UnsafeCheckpointError: the pickle references a global outside
-            :data:`CHECKPOINT_SAFE_GLOBALS` (it could run arbitrary code).
+            :func:`checkpoint_safe_globals` (it could run arbitrary code).
         CorruptCheckpointError: the file is truncated or not a checkpoint.
     """
     name = filename if isinstance(filename, (str, os.PathLike)) else getattr(
@@ -198,7 +200,8 @@ def safe_torch_load(filename, map_location=None):
                 f'.pth file that training wrote (WORK_DIR/epoch_N.pth, '
                 f'best_*.pth or the path in WORK_DIR/last_checkpoint)')
     try:
-        with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
+        allowed = list(checkpoint_safe_globals())
+        with torch.serialization.safe_globals(allowed):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:

@@ -4,7 +4,7 @@ Annotation files, score dumps (``tools/test.py --dump``) and checkpoints are
 all read through :data:`ALLOWED_GLOBALS`: annotation files and dumps by the
 unpickler here (dumps add the two torch functions that rebuild a CPU
 tensor), checkpoints by torch's ``weights_only`` loader with the same
-numpy globals (``lsta_mm.compat.CHECKPOINT_SAFE_GLOBALS``).
+numpy globals (``lsta_mm.compat.checkpoint_safe_globals``).
 
 Annotation files (mmaction2's ``.pkl`` format: a ``split`` dict and an
 ``annotations`` list of dicts holding numpy arrays) are often downloaded from

@@ -242,8 +242,11 @@ def preflight_checkpoint(
     Loads ``filename`` with lsta_mm's safe loader and compares it with
     ``runner.model`` (no hook runs; the Runner loads it again later).
     """
-    from lsta_mm.engine.checkpoint_check import verify_checkpoint_file
-    verify_checkpoint_file(runner.model, filename, allow_mismatch)
+    from lsta_mm.engine.checkpoint_check import (config_streams,
+                                                 verify_checkpoint_file)
+    verify_checkpoint_file(
+        runner.model, filename, allow_mismatch,
+        streams=None if allow_mismatch else config_streams(runner.cfg))
 
 
 def user_errors() -> Tuple[Type[BaseException], ...]:

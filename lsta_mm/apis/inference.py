@@ -47,7 +47,7 @@ def init_recognizer(config, checkpoint=None, device='cuda:0'):
     Args:
         config (str | Config): Model config.
         checkpoint (str, optional): Checkpoint file; None keeps the
-            initial weights (the ensemble recognizer loads its own).
+            initial weights.
         device (str): Device to put the model on.
 
     Returns:
@@ -55,8 +55,10 @@ def init_recognizer(config, checkpoint=None, device='cuda:0'):
     """
     model = _mmaction_init_recognizer(config, None, device=device)
     if checkpoint is not None:
-        from lsta_mm.engine import verify_checkpoint_file
-        state = verify_checkpoint_file(model, checkpoint)
+        from lsta_mm.engine.checkpoint_check import (config_streams,
+                                                     verify_checkpoint_file)
+        state = verify_checkpoint_file(
+            model, checkpoint, streams=config_streams(model.cfg))
         weights = state.get('state_dict', state)
         model.load_state_dict(weights, strict=True)
         meta = state.get('meta', {})
@@ -215,13 +217,13 @@ def check_input_fits_model(model: torch.nn.Module, keypoint: np.ndarray,
 
     Compares ``keypoint`` ``(M, T, V, C)`` (plus one channel for
     ``keypoint_score``) with the backbone's joint count (``num_node``, or
-    its ``graph.num_node`` as in mmaction2's GCNs) and ``in_channels``; a
-    model without them (e.g. a multi-stream ensemble) is not checked.
+    its ``graph.num_node`` as in mmaction2's GCNs) and ``in_channels`` (a
+    multi-stream model's first stream: all read the same joints).
 
     Raises:
         ValueError: One line naming ``source``, both shapes and the fix.
     """
-    backbone = getattr(model, 'backbone', None)
+    backbone = getattr(_single_stream(model), 'backbone', None)
     expected_joints = getattr(backbone, 'num_node', None) or getattr(
         getattr(backbone, 'graph', None), 'num_node', None)
     _, _, joints, channels = keypoint.shape
@@ -274,12 +276,20 @@ def inference_skeleton_array(model: torch.nn.Module,
     return inference_recognizer(model, sample, pipeline)
 
 
+def _single_stream(model: torch.nn.Module) -> torch.nn.Module:
+    """The recognizer itself, or a multi-stream model's first stream."""
+    from lsta_mm.models import MultiStreamRecognizer
+    if isinstance(model, MultiStreamRecognizer):
+        return model.stream_model()
+    return model
+
+
 def num_classes_of(model: torch.nn.Module) -> Optional[int]:
-    """Classes of a recognizer's head (or of an ensemble's first stream)."""
-    head = getattr(model, 'cls_head', None)
-    if head is None and hasattr(model, 'models'):
-        head = getattr(next(iter(model.models.values())), 'cls_head', None)
-    return getattr(head, 'num_classes', None)
+    """Classes of a recognizer's head (every stream of a multi-stream
+    model has the same)."""
+    return getattr(
+        getattr(_single_stream(model), 'cls_head', None), 'num_classes',
+        None)
 
 
 def top_k_labels(scores,

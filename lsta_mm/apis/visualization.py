@@ -52,7 +52,6 @@ DEFAULT_LAYERS = ('backbone.blocks.-1', 'backbone.gcn.-1')
 #: Transforms that turn joints into bones or motion; dropped to get the
 #: joints the skeleton is drawn from.
 _STREAM_TRANSFORMS = ('JointToBone', 'ToMotion', 'MergeSkeFeat')
-#: A joint at the top of the body per named layout, to draw it upright.
 
 
 def _get_child(module: torch.nn.Module, name: str) -> torch.nn.Module:
@@ -68,9 +67,9 @@ def resolve_layer(model: torch.nn.Module,
     With ``layer=None`` the :data:`DEFAULT_LAYERS` are tried; for a
     ``MultiStreamRecognizer`` they are looked up in its first stream.
     """
-    if layer is None and hasattr(model, 'models') and not hasattr(
-            model, 'backbone'):
-        first = next(iter(model.models))
+    from lsta_mm.models import MultiStreamRecognizer
+    if layer is None and isinstance(model, MultiStreamRecognizer):
+        first = model.stream_names[0]
         candidates = [f'models.{first}.{path}' for path in DEFAULT_LAYERS]
     elif layer is None:
         candidates = list(DEFAULT_LAYERS)
@@ -90,16 +89,17 @@ def resolve_layer(model: torch.nn.Module,
         f'path such as backbone.blocks.-1')
 
 
-def _joint_pipeline(cfg) -> List[dict]:
-    """The test pipeline, one clip, with every stream set to joints."""
+def _one_clip_pipeline(cfg, joints: bool = False) -> List[dict]:
+    """The test pipeline with one clip; with ``joints`` every stream is
+    set to joints (the same frames, to draw the skeleton the model saw)."""
     steps = []
     for step in copy.deepcopy(config_test_pipeline(cfg)):
         kind = step.get('type')
-        if kind in _STREAM_TRANSFORMS:
+        if joints and kind in _STREAM_TRANSFORMS:
             continue
-        if kind in ('SkeletonStream', 'ToSkeletonStream'):
+        if joints and kind in ('SkeletonStream', 'ToSkeletonStream'):
             step['stream'] = 'joint'
-        if kind == 'GenSkeFeat':
+        if joints and kind == 'GenSkeFeat':
             step['feats'] = ['j']
         if kind == 'UniformSampleFrames':
             step['num_clips'] = 1
@@ -150,8 +150,8 @@ def _head_weight(model: torch.nn.Module, path: str,
                  channels: int) -> torch.Tensor:
     """``(num_classes, C)`` linear weights of the head fed by ``path``."""
     owner = model
-    if path.startswith('models.'):
-        owner = model.models[path.split('.')[1]]
+    if path.startswith('models.'):  # a stream of a MultiStreamRecognizer
+        owner = model.stream_model(path.split('.')[1])
     fc = getattr(getattr(owner, 'cls_head', None), 'fc', None)
     weight = getattr(fc, 'weight', None)
     if weight is None or weight.shape[1] != channels:
@@ -206,8 +206,10 @@ def feature_importance(model: torch.nn.Module,
     sample = make_skeleton_sample(keypoint, keypoint_score, frame_dir)
     check_input_fits_model(model, sample['keypoint'], keypoint_score,
                            frame_dir)
-    steps = _joint_pipeline(cfg)
-    packed, before = _run_pipeline(steps, copy.deepcopy(sample))
+    # the model's input (its own streams) and the joints of the same frames
+    packed, _ = _run_pipeline(_one_clip_pipeline(cfg), copy.deepcopy(sample))
+    _, before = _run_pipeline(
+        _one_clip_pipeline(cfg, joints=True), copy.deepcopy(sample))
     joints = _first_clip(before['keypoint'])  # (M, T, V, C)
     m, t = joints.shape[:2]
     frame_inds = before.get('frame_inds')

@@ -7,17 +7,32 @@ a log warning. Testing a checkpoint of another architecture or class count
 then reports the accuracy of a partly random model. :func:`check_fits`
 compares the checkpoint with the model before anything is copied and
 raises one :class:`CheckpointMismatchError` that lists the misfits.
+
+Weights that fit can still be the wrong ones: a bone-stream checkpoint has
+exactly the shapes of a joint-stream model. Every checkpoint saved through
+``StrictLoadHook`` records the streams its model read (``meta['streams']``,
+from :func:`config_streams`), and :func:`check_streams` refuses to load it
+for a config that feeds other streams.
 """
 import re
-from typing import Dict, List, Mapping, NamedTuple, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import CheckpointLoader
 
 __all__ = [
     'CheckpointMismatchError', 'StateDictMismatch', 'check_fits',
-    'compare_state_dicts', 'verify_checkpoint_file'
+    'check_streams', 'compare_state_dicts', 'config_streams',
+    'verify_checkpoint_file'
 ]
+
+#: mmaction2's ``GenSkeFeat`` feature names, as our stream names.
+_MMACTION_FEATS = {
+    'j': 'joint',
+    'b': 'bone',
+    'jm': 'joint_motion',
+    'bm': 'bone_motion'
+}
 
 #: How many keys per category the error message lists.
 MAX_LISTED = 8
@@ -167,14 +182,68 @@ def check_fits(model,
                               type(model).__name__))
 
 
+def _pipelines(cfg):
+    """The pipelines of a config's test, val and train datasets (wrapped
+    datasets such as ``RepeatDataset`` are looked through)."""
+    for loader in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
+        dataset = (cfg.get(loader, None) or {}).get('dataset', None) or {}
+        while isinstance(dataset, Mapping):
+            if dataset.get('pipeline'):
+                yield dataset['pipeline']
+                break
+            dataset = dataset.get('dataset', None)
+
+
+def config_streams(cfg) -> Optional[Tuple[str, ...]]:
+    """The streams a config feeds its model, or None if it does not say.
+
+    Read from the first ``SkeletonStream`` / ``ToSkeletonStream`` (ours) or
+    ``GenSkeFeat`` (mmaction2's) step of the test, val or train pipeline.
+    """
+    for pipeline in _pipelines(cfg):
+        for step in pipeline:
+            kind = str(step.get('type', '')) if isinstance(step,
+                                                           Mapping) else ''
+            if kind.split('.')[-1] in ('SkeletonStream', 'ToSkeletonStream'):
+                stream = step.get('stream', 'joint')
+                return (stream, ) if isinstance(stream, str) else tuple(
+                    stream)
+            if kind.split('.')[-1] == 'GenSkeFeat':
+                return tuple(
+                    _MMACTION_FEATS.get(f, f)
+                    for f in step.get('feats', ['j']))
+    return None
+
+
+def check_streams(checkpoint: Mapping, expected: Optional[Sequence[str]],
+                  filename: str) -> None:
+    """Raise :class:`CheckpointMismatchError` when ``checkpoint`` was saved
+    for other streams than ``expected`` (unknown on either side: no check).
+    """
+    meta = checkpoint.get('meta', None) if isinstance(checkpoint,
+                                                      Mapping) else None
+    saved = (meta or {}).get('streams', None)
+    if saved is None or expected is None or tuple(saved) == tuple(expected):
+        return
+    raise CheckpointMismatchError(
+        f'checkpoint {filename} was trained on the {"/".join(saved)} '
+        f'stream(s) but the config feeds its model {"/".join(expected)}: '
+        f'the weights would fit and give wrong scores. Use the config of '
+        f'the checkpoint\'s stream (e.g. configs/lsta_*_{saved[0]}.py), or '
+        f'set the config\'s SkeletonStream(stream=...) to '
+        f'{list(saved) if len(saved) > 1 else saved[0]!r}.')
+
+
 def verify_checkpoint_file(model,
                            filename: str,
                            allow_mismatch: Sequence[str] = (),
-                           ) -> Dict:
-    """Load ``filename`` (safely) and :func:`check_fits` it; no hook runs.
+                           streams: Optional[Sequence[str]] = None) -> Dict:
+    """Load ``filename`` (safely), :func:`check_fits` it and, when the
+    config's ``streams`` are given, :func:`check_streams`; no hook runs.
 
-    Used by ``tools/train.py`` and ``tools/test.py`` before any data is
-    read, so a wrong, truncated or unsafe checkpoint fails in seconds.
+    Used by ``tools/train.py``, ``tools/test.py`` and the inference API
+    before any data is read, so a wrong, truncated or unsafe checkpoint
+    fails in seconds.
 
     Returns:
         dict: The loaded checkpoint.
@@ -182,4 +251,5 @@ def verify_checkpoint_file(model,
     checkpoint = CheckpointLoader.load_checkpoint(
         filename, map_location='cpu', logger=None)
     check_fits(model, checkpoint, filename, allow_mismatch)
+    check_streams(checkpoint, streams, filename)
     return checkpoint

@@ -1,8 +1,10 @@
 """lsta_mm's models; importing this registers them in mmaction2's MODELS."""
-from . import backbones, modules  # noqa: F401
+from . import backbones, modules, recognizers  # noqa: F401
 from .backbones import LSTANet
 from .modules import ATPA, MAM, MSDA, TPA, LSTABlock, ResidualMSTCN
+from .recognizers import MultiStreamRecognizer
 
-__all__ = ['LSTANet', 'LSTABlock', 'MSDA', 'TPA', 'ATPA', 'MAM',
-           'ResidualMSTCN']
-from . import recognizers  # noqa: F401
+__all__ = [
+    'LSTANet', 'LSTABlock', 'MSDA', 'TPA', 'ATPA', 'MAM', 'ResidualMSTCN',
+    'MultiStreamRecognizer'
+]

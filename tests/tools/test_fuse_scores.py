@@ -1,8 +1,10 @@
-"""tools/fuse_scores.py and the one-pass ensemble through tools/test.py.
+"""tools/fuse_scores.py, tools/merge_streams.py and the multi-stream model
+through tools/test.py.
 
 Two tiny LSTA-Net streams (joint, joint_motion) with random weights on the
 generated NTU-format pkl: the separate dumps fused by the tool equal the
-weighted sum by hand and the one-pass ensemble's tools/test.py dump.
+weighted sum by hand, and so does the tools/test.py dump of the merged
+multi-stream checkpoint, alone, after the stream checkpoints are gone.
 """
 import json
 import os.path as osp
@@ -20,14 +22,9 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RUNTIME = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')
 WEIGHTS = {'joint': 0.6, 'joint_motion': 0.4}
 CLIP_LEN = 16  # the fixture's 20-frame sequences are shortened
-#: The 4-stream configs' first step: the normalised whole sequence.
-SOURCE_STEP = """dict(type='KeyMapper', mapping=dict(keypoint='keypoint'),
-         remapping=dict(keypoint='source_keypoint'),
-         transforms=[dict(type='NormalizeSkeleton', layout='nturgb+d')]),"""
 
 
-def stream_config_text(stream, ann_file, extra='', source=False):
-    first = SOURCE_STEP if source else ''
+def stream_config_text(stream, ann_file, extra=''):
     return f'''
 _base_ = [{RUNTIME!r}]
 model = dict(
@@ -35,11 +32,10 @@ model = dict(
     backbone=dict(type='LSTANet', graph_cfg=dict(layout='nturgb+d'),
                   stage_channels=(12, 24), stage_strides=(1, 2)),
     cls_head=dict(type='GCNHead', num_classes=3, in_channels=24))
-test_pipeline = [{first}
+test_pipeline = [
     dict(type='SkeletonStream', layout='nturgb+d', stream={stream!r},
          clip_len={CLIP_LEN}, test_mode=True),
-    dict(type='PackActionInputs',
-         meta_keys=('frame_dir', 'frame_inds', 'source_keypoint'))]
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))]
 test_dataloader = dict(
     batch_size=4, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
@@ -87,7 +83,11 @@ def setup(tmp_path_factory, tiny_ann_file):
         model = MODELS.build(cfg.model)
         model.init_weights()
         ckpt = str(root / f'{stream}.pth')
-        save_checkpoint({'state_dict': model.state_dict()}, ckpt)
+        save_checkpoint(
+            {
+                'state_dict': model.state_dict(),
+                'meta': dict(streams=[stream])
+            }, ckpt)
         dump = str(root / f'{stream}.pkl')
         cfg.work_dir = str(root / f'wd_{stream}')
         cfg.load_from = ckpt
@@ -97,19 +97,16 @@ def setup(tmp_path_factory, tiny_ann_file):
         ]
         Runner.from_cfg(cfg).test()
         paths[stream] = dict(config=str(cfg_file), ckpt=ckpt, dump=dump)
-    streams = ', '.join(
-        f'dict(stream={s!r}, model=model_cfg, checkpoint={p["ckpt"]!r}, '
-        f'weight={WEIGHTS[s]})' for s, p in paths.items())
+    streams = ', '.join(f'dict(stream={s!r}, model=model_cfg, '
+                        f'weight={WEIGHTS[s]})' for s in paths)
     ensemble = root / 'ensemble.py'
     ensemble.write_text(
         stream_config_text(
-            'joint', tiny_ann_file,
+            list(WEIGHTS), tiny_ann_file,
             extra=f'model_cfg = model\nmodel = dict('
-            f'type="MultiStreamRecognizer", layout="nturgb+d", '
-            f'streams=[{streams}])\n'
+            f'type="MultiStreamRecognizer", streams=[{streams}])\n'
             f'test_evaluator = [dict(type="AccMetric"), '
-            f'dict(type="StreamAccMetric")]\n',
-            source=True))
+            f'dict(type="StreamAccMetric")]\n'))
     return root, paths, str(ensemble)
 
 
@@ -160,18 +157,35 @@ def test_mismatched_dumps_are_refused(setup, run_tool, tmp_path):
     assert 'reordered.pkl' in str(code)
 
 
-def test_one_pass_ensemble_equals_fusion_of_separate_runs(setup, tool_env):
-    from lsta_mm.apis.ensemble import main as merge
+def test_merged_checkpoint_equals_fusion_of_separate_runs(
+        setup, tool_env, tmp_path):
+    import shutil
     root, paths, ensemble_cfg = setup
-    ckpt = merge([ensemble_cfg, str(root / 'ensemble.pth')])
+    # the stream checkpoints live in their own folders, deleted after the
+    # merge: the merged file is all tools/test.py needs
+    sources = []
+    for stream, p in paths.items():
+        folder = tmp_path / f'work_dir_{stream}'
+        folder.mkdir()
+        shutil.copy(p['ckpt'], folder / 'epoch_1.pth')
+        (folder / 'last_checkpoint').write_text(
+            str(folder / 'epoch_1.pth'))
+        sources += ['--stream', f'{stream}={folder}']
+    merged = str(tmp_path / 'merged.pth')
+    _, out = _run([
+        PYTHON, 'tools/merge_streams.py', ensemble_cfg, *sources, '--out',
+        merged
+    ], tool_env)
+    assert 'merged checkpoint written' in out
+    for stream in paths:
+        shutil.rmtree(tmp_path / f'work_dir_{stream}')
     dump = str(root / 'ensemble_scores.pkl')
     _, out = _run([
-        PYTHON, 'tools/test.py', ensemble_cfg, ckpt, '--work-dir',
+        PYTHON, 'tools/test.py', ensemble_cfg, merged, '--work-dir',
         str(root / 'wd_ensemble'), '--dump', dump
     ], tool_env)
     assert 'stream/joint_motion_top1' in out and 'acc/top1' in out
     fused, labels, samples = _dump_scores(dump)
-    assert 'source_keypoint' not in samples[0]  # dumps stay small
     joint, joint_labels, _ = _dump_scores(paths['joint']['dump'])
     motion, _, _ = _dump_scores(paths['joint_motion']['dump'])
     assert labels.tolist() == joint_labels.tolist()
@@ -189,3 +203,32 @@ def test_dump_that_would_run_code_is_one_line(setup, run_tool, tmp_path):
     code, out = run_tool(FUSE, [paths['joint']['dump'], str(evil)])
     assert str(code).startswith('error: refusing to load')
     assert 'evil.pkl' in str(code) and 'Traceback' not in out
+
+
+def test_merge_refuses_a_checkpoint_of_another_stream(setup, tool_env,
+                                                      tmp_path):
+    _, paths, ensemble_cfg = setup
+    code, out = _run([
+        PYTHON, 'tools/merge_streams.py', ensemble_cfg, '--stream',
+        f'joint={paths["joint_motion"]["ckpt"]}', '--stream',
+        f'joint_motion={paths["joint"]["ckpt"]}', '--out',
+        str(tmp_path / 'swapped.pth')
+    ], tool_env, expect_ok=False)
+    assert code != 0 and 'Traceback' not in out
+    assert 'trained on the joint_motion stream' in out
+    assert not (tmp_path / 'swapped.pth').exists()
+
+
+def test_testing_a_checkpoint_with_another_streams_config_is_refused(
+        setup, tool_env):
+    """A joint-motion checkpoint fits a joint model's shapes exactly; its
+    recorded stream stops tools/test.py with one line naming both."""
+    root, paths, _ = setup
+    code, out = _run([
+        PYTHON, 'tools/test.py', paths['joint']['config'],
+        paths['joint_motion']['ckpt'], '--work-dir',
+        str(root / 'wd_wrong_stream')
+    ], tool_env, expect_ok=False)
+    assert code != 0 and 'Traceback' not in out
+    assert 'trained on the joint_motion stream(s) but the config feeds ' \
+        'its model joint' in out

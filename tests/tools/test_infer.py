@@ -49,7 +49,7 @@ def test_infer_prints_top5_and_writes_json(files, run_tool):
     config, ckpt, root = files
     skeleton = str(root / f'{NAME}.skeleton')
     out_json = str(root / 'pred.json')
-    code, out = run_tool(INFER, [config, ckpt, skeleton, '--out-json',
+    code, out = run_tool(INFER, [str(config), ckpt, skeleton, '--out-json',
                                  out_json])
     assert code == 0, out
     with open(out_json) as handle:
@@ -104,3 +104,55 @@ def test_infer_refuses_data_of_another_layout(files, run_tool, tmp_path,
     model = init_recognizer(config, ckpt, device='cpu')
     with pytest.raises(ValueError, match=re.escape(message)):  # the API too
         recognize_skeleton(model, np.load(path))
+
+
+def test_multi_stream_checkpoint_alone_serves_infer_and_visualize(
+        tmp_path, run_tool, tiny_lsta_config):
+    """A joint + bone model built from its config: tools/infer.py and
+    tools/visualize.py need only its config and checkpoint, and infer's
+    scores are the fusion of the two streams' own predictions."""
+    from mmaction.utils import register_all_modules
+    from mmengine.runner import save_checkpoint
+
+    from lsta_mm.apis import (inference_skeleton_array, init_recognizer,
+                              load_skeleton_input)
+    from lsta_mm.datasets.ntu_raw import dump_ntu_skeleton
+    register_all_modules()
+    config = tmp_path / 'two_streams.py'
+    config.write_text(
+        tiny_lsta_config(['joint', 'bone'], CLIP_LEN) + '''
+model_cfg = model
+model = dict(type='MultiStreamRecognizer', streams=[
+    dict(stream='joint', model=model_cfg, weight=0.7),
+    dict(stream='bone', model=model_cfg, weight=0.3)])
+''')
+    torch.manual_seed(2)
+    model = init_recognizer(str(config), None, device='cpu')
+    ckpt = str(tmp_path / 'two_streams.pth')
+    save_checkpoint(
+        dict(state_dict=model.state_dict(),
+             meta=dict(streams=['joint', 'bone'])), ckpt)
+    rng = np.random.default_rng(4)
+    skeleton = str(tmp_path / f'{NAME}.skeleton')
+    dump_ntu_skeleton(skeleton, rng.normal(size=(1, 20, 25, 3)) * 0.3 +
+                      np.array([0, 0, 3.0]))
+    out_json = str(tmp_path / 'pred.json')
+    code, out = run_tool(INFER, [str(config), ckpt, skeleton, '--out-json',
+                                 out_json])
+    assert code == 0, out
+    with open(out_json) as handle:
+        record = json.load(handle)
+    loaded = init_recognizer(str(config), ckpt, device='cpu')
+    result = inference_skeleton_array(
+        loaded, load_skeleton_input(skeleton)['keypoint'])
+    fused = 0.7 * result.stream_scores['joint'] + \
+        0.3 * result.stream_scores['bone']
+    torch.testing.assert_close(result.pred_score, fused)
+    best = float(fused.max())
+    assert record['predictions'][0]['score'] == pytest.approx(best,
+                                                              abs=1e-5)
+    code, out = run_tool(
+        osp.join(REPO_ROOT, 'tools', 'visualize.py'),
+        [str(config), ckpt, skeleton, '--out-dir', str(tmp_path / 'vis')])
+    assert code == 0, out
+    assert len(list((tmp_path / 'vis').glob('*.png'))) == 2

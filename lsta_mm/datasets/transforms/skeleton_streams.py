@@ -19,7 +19,7 @@ its two joints' scores, a motion's score the mean over the two frames, and
 a bone or motion touching an undetected joint (score 0) has zero
 coordinates instead of a vector to the image origin.
 """
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -28,8 +28,8 @@ from lsta_mm.registry import TRANSFORMS
 from lsta_mm.utils.topology import get_topology
 
 __all__ = [
-    'STREAMS', 'ToSkeletonStream', 'default_coord_dims', 'joint_to_bone',
-    'merge_keypoint_score', 'to_motion'
+    'STREAMS', 'ToSkeletonStream', 'default_coord_dims', 'derive_stream',
+    'joint_to_bone', 'merge_keypoint_score', 'stream_tuple', 'to_motion'
 ]
 
 #: Streams of the paper (section 3.3) in the order of the configs.
@@ -115,6 +115,43 @@ def to_motion(data: np.ndarray, coord_dims: int) -> np.ndarray:
     return motion
 
 
+def derive_stream(joint: np.ndarray, stream: str, parents: np.ndarray,
+                  coord_dims: int) -> np.ndarray:
+    """One of the paper's streams from a joint sequence (section 3.3).
+
+    The one place where the stream formulas are composed; the motion of a
+    sequence uses each frame's true successor, so derive streams before any
+    frame selection.
+
+    Args:
+        joint (np.ndarray): ``(M, T, V, C)`` joints.
+        stream (str): One of :data:`STREAMS`.
+        parents (np.ndarray): ``(V,)`` bone parent of each joint.
+        coord_dims (int): Coordinate channels; later ones are scores.
+
+    Returns:
+        np.ndarray: ``(M, T, V, C)`` float32.
+    """
+    data = joint
+    if stream in ('bone', 'bone_motion'):
+        data = joint_to_bone(data, parents, coord_dims)
+    if stream in ('joint_motion', 'bone_motion'):
+        data = to_motion(data, coord_dims)
+    return np.ascontiguousarray(data, dtype=np.float32)
+
+
+def stream_tuple(stream: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+    """``stream`` as a tuple of stream names, each checked."""
+    streams = (stream, ) if isinstance(stream, str) else tuple(stream)
+    unknown = [s for s in streams if s not in STREAMS]
+    if not streams or unknown:
+        raise ValueError(f'unknown stream(s) {unknown or streams!r}; '
+                         f'expected one or more of {", ".join(STREAMS)}')
+    if len(set(streams)) != len(streams):
+        raise ValueError(f'streams {streams} name one stream twice')
+    return streams
+
+
 @TRANSFORMS.register_module()
 class ToSkeletonStream(BaseTransform):
     """Turn joint coordinates into one of the paper's four input streams.
@@ -129,7 +166,11 @@ class ToSkeletonStream(BaseTransform):
     Modified Keys:
 
         - keypoint: ``(M, T, V, C')`` float32 stream, ``C' = C`` (+1 when a
-          ``keypoint_score`` was merged).
+          ``keypoint_score`` was merged); for several streams
+          ``(M, T, V, S * C')``, the streams side by side on the channel
+          axis in the order given (frame selection and person padding then
+          treat them as one; ``SkeletonStream`` moves them onto their own
+          axis at the end).
 
     Removed Keys:
 
@@ -139,21 +180,20 @@ class ToSkeletonStream(BaseTransform):
         layout (str | dict): Skeleton layout for
             :func:`~lsta_mm.utils.topology.get_topology`. Defaults to
             ``'nturgb+d'``.
-        stream (str): ``'joint'``, ``'bone'``, ``'joint_motion'`` or
-            ``'bone_motion'``. Defaults to ``'joint'``.
+        stream (str | list[str]): ``'joint'``, ``'bone'``,
+            ``'joint_motion'`` or ``'bone_motion'``, or a list of them (a
+            multi-stream model's input). Defaults to ``'joint'``.
         coord_dims (int, optional): Coordinate channels; later channels are
             scores. Defaults to None (3 for ``nturgb+d``, else 2).
     """
 
     def __init__(self,
                  layout: Union[str, dict] = 'nturgb+d',
-                 stream: str = 'joint',
+                 stream: Union[str, Sequence[str]] = 'joint',
                  coord_dims: Optional[int] = None) -> None:
-        if stream not in STREAMS:
-            raise ValueError(f'unknown stream {stream!r}: layout {layout!r} '
-                             f'can produce {", ".join(STREAMS)}')
+        self.streams = stream_tuple(stream)
         self.layout = layout
-        self.stream = stream
+        self.stream = stream if isinstance(stream, str) else self.streams
         self.topology = get_topology(layout)
         self.coord_dims = (
             default_coord_dims(layout) if coord_dims is None else coord_dims)
@@ -173,12 +213,12 @@ class ToSkeletonStream(BaseTransform):
                 f'{keypoint.shape[-1]} channels, fewer than the '
                 f'{self.coord_dims} coordinates of layout '
                 f'{self.topology.name!r}')
-        data = keypoint
-        if self.stream in ('bone', 'bone_motion'):
-            data = joint_to_bone(data, self.topology.parents, self.coord_dims)
-        if self.stream in ('joint_motion', 'bone_motion'):
-            data = to_motion(data, self.coord_dims)
-        results['keypoint'] = np.ascontiguousarray(data, dtype=np.float32)
+        streams = [
+            derive_stream(keypoint, stream, self.topology.parents,
+                          self.coord_dims) for stream in self.streams
+        ]
+        results['keypoint'] = streams[0] if len(streams) == 1 else \
+            np.concatenate(streams, axis=-1)
         return results
 
     def __repr__(self) -> str:

@@ -3,10 +3,13 @@
 Paper: section 3.2 (normalisation, translation, replay padding to T = 300)
 and section 3.3 (joint, bone and motion streams). A config names a stream in
 one line, ``dict(type='SkeletonStream', layout='nturgb+d', stream='bone')``,
-followed by mmaction2's ``PackActionInputs``.
+followed by mmaction2's ``PackActionInputs``; a multi-stream model's config
+names its streams, ``stream=['joint', 'bone', 'joint_motion']``, and gets
+them from one normalisation and one frame selection, on a stream axis.
 """
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Sequence, Union
 
+import numpy as np
 from mmaction.datasets.transforms import FormatGCNInput
 from mmcv.transforms import BaseTransform
 from mmengine.dataset import Compose
@@ -15,7 +18,8 @@ from lsta_mm.registry import TRANSFORMS
 from .augment import RandomSkeletonAffine, RandomValidCrop
 from .normalize import NormalizeSkeleton
 from .padding import ReplayPad
-from .skeleton_streams import ToSkeletonStream, merge_keypoint_score
+from .skeleton_streams import (ToSkeletonStream, merge_keypoint_score,
+                               stream_tuple)
 
 __all__ = ['SkeletonStream']
 
@@ -43,7 +47,9 @@ class SkeletonStream(BaseTransform):
 
     Modified Keys:
 
-        - keypoint: ``(1, num_person, clip_len, V, C')`` float32.
+        - keypoint: ``(1, num_person, clip_len, V, C')`` float32; with
+          several streams ``(1, S, num_person, clip_len, V, C')``, the
+          streams in the order given.
         - total_frames: ``clip_len``.
 
     Added Keys:
@@ -56,8 +62,9 @@ class SkeletonStream(BaseTransform):
 
     Args:
         layout (str | dict): Skeleton layout. Defaults to ``'nturgb+d'``.
-        stream (str): ``'joint'``, ``'bone'``, ``'joint_motion'`` or
-            ``'bone_motion'``. Defaults to ``'joint'``.
+        stream (str | list[str]): ``'joint'``, ``'bone'``,
+            ``'joint_motion'`` or ``'bone_motion'``, or a list of them.
+            Defaults to ``'joint'``.
         clip_len (int): Frames per clip, the paper's T. Defaults to 300.
         num_person (int): Persons per clip M. Defaults to 2.
         test_mode (bool): Disables the random steps and makes shortening
@@ -78,7 +85,7 @@ class SkeletonStream(BaseTransform):
 
     def __init__(self,
                  layout: Union[str, dict] = 'nturgb+d',
-                 stream: str = 'joint',
+                 stream: Union[str, Sequence[str]] = 'joint',
                  clip_len: int = 300,
                  num_person: int = 2,
                  test_mode: bool = False,
@@ -89,7 +96,8 @@ class SkeletonStream(BaseTransform):
                  longer: str = 'uniform',
                  coord_dims: Optional[int] = None) -> None:
         self.layout = layout
-        self.stream = stream
+        self.streams = stream_tuple(stream)
+        self.stream = stream if isinstance(stream, str) else self.streams
         self.clip_len = clip_len
         self.num_person = num_person
         self.test_mode = test_mode
@@ -115,7 +123,15 @@ class SkeletonStream(BaseTransform):
     def transform(self, results: Dict) -> Dict:
         """Run the steps on one sample."""
         merge_keypoint_score(results)
-        return self.steps(results)
+        results = self.steps(results)
+        if isinstance(self.stream, tuple):
+            # (clips, M, T, V, S * C) -> (clips, S, M, T, V, C)
+            clips, m, t, v, channels = results['keypoint'].shape
+            s = len(self.streams)
+            results['keypoint'] = np.ascontiguousarray(
+                results['keypoint'].reshape(clips, m, t, v, s, channels //
+                                            s).transpose(0, 4, 1, 2, 3, 5))
+        return results
 
     def __repr__(self) -> str:
         steps = ', '.join(repr(t) for t in self.steps.transforms)

@@ -99,7 +99,8 @@ def test_shapes_per_layout(stream, layout, channels, coords):
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match='unknown stream .angle.*bone'):
+    with pytest.raises(ValueError,
+                       match=r'unknown stream\(s\) \[.angle.\].*bone'):
         ToSkeletonStream('nturgb+d', 'angle')
     with pytest.raises(ValueError, match='24 joints.*25'):
         ToSkeletonStream('nturgb+d', 'bone')(

@@ -59,3 +59,27 @@ def test_random_steps_only_in_training():
                            train(dict(sample))['keypoint'])
     assert 'RandomValidCrop' not in repr(test)
     assert 'RandomSkeletonAffine' in repr(train)
+
+
+@pytest.mark.parametrize('test_mode', [True, False])
+def test_several_streams_come_from_one_frame_selection(test_mode):
+    """stream=[...]: the streams of one normalisation and one frame choice
+    on a stream axis, each equal to its own single-stream pipeline."""
+    rng = np.random.default_rng(0)
+    keypoint = rng.normal(size=(2, 80, 25, 3)).astype(np.float32)
+    streams = ['joint', 'bone', 'joint_motion', 'bone_motion']
+    np.random.seed(1)
+    multi = SkeletonStream(stream=streams, clip_len=30, test_mode=test_mode)(
+        dict(keypoint=keypoint.copy(), total_frames=80))
+    assert multi['keypoint'].shape == (1, 4, 2, 30, 25, 3)
+    for index, stream in enumerate(streams):
+        np.random.seed(1)  # the same random frames as the multi-stream run
+        single = SkeletonStream(
+            stream=stream, clip_len=30, test_mode=test_mode)(
+                dict(keypoint=keypoint.copy(), total_frames=80))
+        np.testing.assert_array_equal(multi['keypoint'][:, index],
+                                      single['keypoint'])
+        np.testing.assert_array_equal(multi['frame_inds'],
+                                      single['frame_inds'])
+    with pytest.raises(ValueError, match='twice'):
+        SkeletonStream(stream=['joint', 'joint'])

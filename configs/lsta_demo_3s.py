@@ -1,0 +1,42 @@
+# The paper's three streams (section 3.3: joint, bone and joint motion) on
+# the synthetic demo dataset, trained and tested as one model: each sample's
+# streams come from one normalisation and one frame selection, every stream
+# has its own LSTA-Net, the losses are summed in training and the softmax
+# probabilities fused with equal weights in testing (fused and per-stream
+# accuracy are both reported).
+#   python tools/train.py configs/lsta_demo_3s.py
+#   python tools/test.py configs/lsta_demo_3s.py \
+#       work_dirs/lsta_demo_3s/epoch_15.pth
+_base_ = ['./lsta_demo_joint.py']
+
+streams = ['joint', 'bone', 'joint_motion']
+model = dict(
+    _delete_=True,
+    type='MultiStreamRecognizer',
+    streams=[dict(stream=name, model={{_base_.model}}) for name in streams])
+
+train_pipeline = [
+    dict(
+        type='SkeletonStream',
+        layout='nturgb+d',
+        stream=streams,
+        num_person={{_base_.num_person}},
+        clip_len=300),
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
+]
+val_pipeline = [
+    dict(
+        type='SkeletonStream',
+        layout='nturgb+d',
+        stream=streams,
+        num_person={{_base_.num_person}},
+        clip_len=300,
+        test_mode=True),
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
+]
+test_pipeline = val_pipeline
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+val_evaluator = [dict(type='AccMetric'), dict(type='StreamAccMetric')]
+test_evaluator = val_evaluator

@@ -1,0 +1,40 @@
+# LSTA-Net, the paper's three streams (section 3.3: joint, bone and joint
+# motion), Kinetics-Skeleton (OpenPose, 18 joints), as one model: each
+# sample's streams come from one normalisation and one frame selection, each
+# stream has its own network, training sums the streams' losses and testing
+# fuses their softmax probabilities with equal weights. One command trains
+# it:
+#   bash tools/dist_train.sh configs/lsta_kinetics_3s.py 4
+# Streams trained one by one: tools/merge_streams.py (docs/evaluation.md).
+_base_ = ['./lsta_kinetics_joint.py']
+
+streams = ['joint', 'bone', 'joint_motion']
+model = dict(
+    _delete_=True,
+    type='MultiStreamRecognizer',
+    streams=[dict(stream=name, model={{_base_.model}}) for name in streams])
+
+train_pipeline = [
+    dict(
+        type='SkeletonStream',
+        layout='openpose',
+        stream=streams,
+        clip_len=300),
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
+]
+val_pipeline = [
+    dict(
+        type='SkeletonStream',
+        layout='openpose',
+        stream=streams,
+        clip_len=300,
+        test_mode=True),
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
+]
+test_pipeline = val_pipeline
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# fused accuracy (AccMetric) and every stream's own (stream/<name>_top1, ...)
+val_evaluator = [dict(type='AccMetric'), dict(type='StreamAccMetric')]
+test_evaluator = val_evaluator
