@@ -31,6 +31,18 @@ def test_counts_and_markdown_row(tool, capsys):
         f'{short["flops"] / 1e9:.2f} |' in out
 
 
+def test_three_stream_model_is_three_joint_models(tool):
+    """The paper's three streams (Table 1: 3.1M parameters): three times
+    the joint model's parameters and FLOPs."""
+    joint = tool.measure(
+        osp.join(ROOT, 'configs', 'lsta_ntu60_xsub_joint.py'), shape=(16, ))
+    three = tool.measure(
+        osp.join(ROOT, 'configs', 'lsta_ntu60_xsub_3s.py'), shape=(16, ))
+    assert three['shape'] == joint['shape'] == (2, 16, 25, 3)
+    assert three['params'] == 3 * joint['params']
+    assert three['flops'] == 3 * joint['flops']
+
+
 def test_params_only_and_overrides(tool, capsys):
     tool.main([CONFIG, '--params-only'])
     full = int(capsys.readouterr().out.strip().splitlines()[-1])

@@ -40,6 +40,7 @@ from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 import lsta_mm  # noqa: E402,F401  (registers lsta_mm; fixes mmaction2)
+from lsta_mm.models import MultiStreamRecognizer  # noqa: E402
 from lsta_mm.registry import MODELS  # noqa: E402
 from lsta_mm.utils import get_topology  # noqa: E402
 
@@ -49,13 +50,17 @@ MARKDOWN_HEADER = ('| config | M | T | V | C | params | GFLOPs / sample |\n'
 
 class HeadOutput(torch.nn.Module):
     """Runs a recognizer's backbone and head on a ``(1, 1, M, T, V, C)``
-    batch, the way ``RecognizerGCN`` does in ``mode='tensor'``."""
+    batch, the way ``RecognizerGCN`` does in ``mode='tensor'``; a
+    multi-stream model on ``(1, 1, S, M, T, V, C)``, every stream."""
 
     def __init__(self, recognizer: torch.nn.Module) -> None:
         super().__init__()
         self.recognizer = recognizer
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        if isinstance(self.recognizer, MultiStreamRecognizer):
+            return torch.stack(
+                list(self.recognizer.stream_scores(inputs).values()))
         return self.recognizer.extract_feat(inputs, stage='head')[0]
 
 
@@ -198,16 +203,22 @@ def measure(config: str,
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     model = MODELS.build(cfg.model).eval()
     result = dict(config=config, params=count_parameters(model))
-    m, t, v, c = input_shape(cfg.model.get('backbone', {}), shape,
+    streams = []
+    model_cfg = cfg.model
+    if isinstance(model, MultiStreamRecognizer):
+        streams = model.stream_names  # every stream reads the same shape
+        model_cfg = cfg.model.streams[0].model
+    m, t, v, c = input_shape(model_cfg.get('backbone', {}), shape,
                              num_person)
     result['shape'] = (m, t, v, c)
     if params_only:
         return result
-    if not hasattr(model, 'extract_feat'):
+    if not hasattr(model, 'extract_feat') and not streams:
         raise ValueError(f'{config}: {type(model).__name__} has no '
                          f'extract_feat; expected a RecognizerGCN')
-    flops = count_flops(
-        model, torch.randn(1, 1, m, t, v, c), table=True, verbose=verbose)
+    inputs = torch.randn(1, 1, *([len(streams)] if streams else []), m, t,
+                         v, c)
+    flops = count_flops(model, inputs, table=True, verbose=verbose)
     result['flops'] = int(flops['total'])
     result['table'] = flops['table']
     return result
