@@ -4,12 +4,14 @@
 # NTU-60 pkl format, train LSTA-Net on it on the CPU, then evaluate the
 # best checkpoint with mmaction2's metrics. A few minutes on 2 cores.
 # Extra arguments go to tools/train.py (e.g. --cfg-options ...).
+# CONFIG=configs/lsta_demo_3s.py runs the paper's three streams as one
+# model instead (fused and per-stream accuracy).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${LSTA_VENV:-$ROOT/.venv}"
-CONFIG="configs/lsta_demo_joint.py"
+CONFIG="${CONFIG:-configs/lsta_demo_joint.py}"
 DATA="data/demo/ntu_demo_3d.pkl"
-WORK_DIR="${WORK_DIR:-work_dirs/lsta_demo_joint}"
+WORK_DIR="${WORK_DIR:-work_dirs/$(basename "$CONFIG" .py)}"
 
 bash "$ROOT/tools/setup_env.sh"
 cd "$ROOT"
