@@ -179,7 +179,7 @@ def test_more_persons_keeps_most_active_and_logs_once(tmp_path, caplog):
 def test_stream_the_layout_cannot_produce(tmp_path):
     pipeline = [dict(type='SkeletonStream', layout='nturgb+d',
                      stream='angle')]
-    with pytest.raises(ValueError, match="unknown stream 'angle'"):
+    with pytest.raises(ValueError, match=r"unknown stream\(s\) \['angle'\]"):
         _load(_file(tmp_path), pipeline=pipeline)
     pipeline = [dict(type='SkeletonStream', layout='kinect-v1',
                      stream='bone')]
