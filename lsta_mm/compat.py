@@ -48,7 +48,7 @@ import numpy as np
 import torch
 
 __all__ = [
-    'checkpoint_safe_globals', 'CorruptCheckpointError',
+    'checkpoint_safe_globals', 'CorruptCheckpointError', 'keep_for_next_load',
     'UnsafeCheckpointError', 'install_drn_placeholder',
     'install_safe_checkpoint_loader', 'safe_torch_load',
     'safe_load_from_local'
@@ -238,15 +238,40 @@ def _first_lines(text: str, count: int = 3) -> str:
     return ' '.join(line.strip() for line in text.strip().splitlines()[:count])
 
 
+#: A checkpoint read ahead of the Runner (the tools check it before any
+#: data is read), handed to the next load of the same unchanged file with
+#: the same ``map_location``, so a run reads its checkpoint once.
+_READ_AHEAD: dict = {}
+
+
+def _read_ahead_key(filename, map_location) -> tuple:
+    stat = os.stat(filename)
+    return (osp.realpath(filename), stat.st_mtime_ns, stat.st_size,
+            repr(map_location))
+
+
+def keep_for_next_load(filename, map_location, checkpoint: dict) -> None:
+    """Let the next :func:`safe_load_from_local` of ``filename`` (unchanged
+    since, same ``map_location``) return ``checkpoint`` instead of reading
+    the file again. One checkpoint is kept at a time."""
+    _READ_AHEAD.clear()
+    _READ_AHEAD[_read_ahead_key(osp.expanduser(filename),
+                                map_location)] = checkpoint
+
+
 def safe_load_from_local(filename, map_location=None):
     """mmengine ``CheckpointLoader`` scheme for local paths, loading safely.
 
     Mirrors ``mmengine.runner.checkpoint.load_from_local`` (expand ``~``,
-    check existence) and loads through :func:`safe_torch_load`.
+    check existence) and loads through :func:`safe_torch_load`, unless the
+    same file was just read and checked (:func:`keep_for_next_load`).
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
+    kept = _READ_AHEAD.pop(_read_ahead_key(filename, map_location), None)
+    if kept is not None:
+        return kept
     return safe_torch_load(filename, map_location=map_location)
 
 

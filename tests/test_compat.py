@@ -77,6 +77,28 @@ def test_local_scheme_is_ours():
         compat.safe_load_from_local
 
 
+def test_a_checked_checkpoint_is_read_once(tmp_path, monkeypatch):
+    """The tools check a checkpoint before the Runner loads it; the
+    Runner's load of the same unchanged file takes it from memory."""
+    path = tmp_path / 'ckpt.pth'
+    _mmengine_like_checkpoint(path)
+    reads = []
+    real = compat.safe_torch_load
+    monkeypatch.setattr(compat, 'safe_torch_load',
+                        lambda *a, **k: reads.append(a) or real(*a, **k))
+    first = _load_checkpoint(str(path), map_location='cpu')
+    compat.keep_for_next_load(str(path), 'cpu', first)
+    assert _load_checkpoint(str(path), map_location='cpu') is first
+    assert len(reads) == 1
+    # handed over once; another map_location or a rewritten file reads
+    again = _load_checkpoint(str(path), map_location='cpu')
+    assert again is not first and len(reads) == 2
+    compat.keep_for_next_load(str(path), 'cpu', first)
+    _mmengine_like_checkpoint(path)
+    os.utime(path, ns=(1, 1))  # another modification time
+    assert _load_checkpoint(str(path), map_location='cpu') is not first
+
+
 def test_foreign_global_is_refused_and_not_executed(tmp_path):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'

@@ -240,13 +240,18 @@ def preflight_checkpoint(
     """Fail fast on a missing, truncated, unsafe or misfitting checkpoint.
 
     Loads ``filename`` with lsta_mm's safe loader and compares it with
-    ``runner.model`` (no hook runs; the Runner loads it again later).
+    ``runner.model`` (no hook runs); the Runner's own load of the file then
+    takes the checkpoint from memory instead of reading it again.
     """
+    from lsta_mm.compat import keep_for_next_load
     from lsta_mm.engine.checkpoint_check import (config_streams,
                                                  verify_checkpoint_file)
-    verify_checkpoint_file(
+    checkpoint = verify_checkpoint_file(
         runner.model, filename, allow_mismatch,
         streams=None if allow_mismatch else config_streams(runner.cfg))
+    # the Runner's own load of this file (map_location 'cpu' for testing,
+    # load_from and a CPU resume) takes it from memory: read once
+    keep_for_next_load(filename, 'cpu', checkpoint)
 
 
 def user_errors() -> Tuple[Type[BaseException], ...]:
