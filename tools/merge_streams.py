@@ -43,8 +43,8 @@ from mmengine.runner.checkpoint import CheckpointLoader  # noqa: E402
 import lsta_mm  # noqa: E402,F401  (registers the models)
 from _bootstrap import user_errors  # noqa: E402
 from lsta_mm.engine.atomic_io import atomic_write_bytes  # noqa: E402
-from lsta_mm.engine.checkpoint_check import (check_fits,  # noqa: E402
-                                             check_streams)
+from lsta_mm.engine.checkpoint_check import (  # noqa: E402
+    CheckpointMismatchError, check_fits, check_streams)
 from lsta_mm.models import MultiStreamRecognizer  # noqa: E402
 from lsta_mm.registry import MODELS  # noqa: E402
 
@@ -111,8 +111,11 @@ def merge_streams(config,
         files[name] = resolve_checkpoint(sources[name])
         checkpoint = CheckpointLoader.load_checkpoint(
             files[name], map_location='cpu', logger=None)
-        check_fits(model.stream_model(name), checkpoint, files[name])
-        check_streams(checkpoint, (name, ), files[name])
+        try:
+            check_fits(model.stream_model(name), checkpoint, files[name])
+            check_streams(checkpoint, (name, ), files[name])
+        except CheckpointMismatchError as err:
+            raise CheckpointMismatchError(f'{name} stream: {err}') from None
         weights = checkpoint.get('state_dict', checkpoint)
         for key, value in weights.items():
             state[f'models.{name}.{key}'] = value

@@ -35,7 +35,7 @@ from lsta_mm.safe_pickle import (AnnotationFileError, UnsafePickleError,
 __all__ = [
     'ScoreDump', 'ScoreDumpMismatchError', 'SAMPLE_ID_KEYS',
     'load_score_dump', 'check_same_samples', 'fuse_scores',
-    'classification_metrics', 'looks_like_probabilities', 'softmax',
+    'classification_metrics', 'looks_like_probabilities',
     'scores_to_dump'
 ]
 
@@ -203,13 +203,6 @@ def check_same_samples(dumps: Sequence[ScoreDump]) -> None:
                 f'{other.labels[index]})')
 
 
-def softmax(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of ``(N, K)`` logits (numerically stable)."""
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
-
-
 def looks_like_probabilities(scores: np.ndarray, atol: float = 1e-3) -> bool:
     """True when every row of ``(N, K)`` is non-negative and sums to 1."""
     return bool((scores >= -atol).all()
@@ -246,7 +239,10 @@ def fuse_scores(score_list: Sequence[np.ndarray],
     if len(shapes) != 1:
         raise ValueError(f'score sets have different shapes {sorted(shapes)}')
     if apply_softmax:
-        score_list = [softmax(np.asarray(s, np.float64)) for s in score_list]
+        score_list = [
+            torch.softmax(torch.as_tensor(np.asarray(s, np.float64)),
+                          dim=1).numpy() for s in score_list
+        ]
     fused = get_weighted_score([np.asarray(s, np.float64) for s in score_list],
                                [float(w) for w in weights])
     return np.stack(fused)

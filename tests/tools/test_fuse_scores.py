@@ -215,6 +215,7 @@ def test_merge_refuses_a_checkpoint_of_another_stream(setup, tool_env,
         str(tmp_path / 'swapped.pth')
     ], tool_env, expect_ok=False)
     assert code != 0 and 'Traceback' not in out
+    assert 'joint stream: checkpoint' in out
     assert 'trained on the joint_motion stream' in out
     assert not (tmp_path / 'swapped.pth').exists()
 
