@@ -49,6 +49,8 @@ LEARNING = {
     'lsta_ntu60_xsub_joint_zero_init_branch':
     ('branch', True, 1.0, True, False),
     'lsta_ntu60_xsub_joint_fragment_act': ('branch', False, 1.0, False, True),
+    'lsta_ntu60_xsub_joint_carry_act':
+    ('branch', False, 1.0, False, 'carry'),
 }
 # the learning factors outside ATPA/MAM: what each config changes
 # name -> (data_bn_type, lr, random_affine of the training stream,
@@ -131,7 +133,7 @@ def test_learning_factor_configs_change_their_switch(name):
             assert atpa.mam.gate_scale == scale
             assert atpa.tpa.zero_init_branch == zero_init
             assert atpa.tpa.fragment_act == fragment_act
-            assert (atpa.tpa.fragment_acts is not None) == fragment_act
+            assert (atpa.tpa.fragment_acts is not None) == bool(fragment_act)
             assert (atpa.mam.weight == 0).all() == neutral
             gamma = atpa.tpa.fragments[-1].bn.weight
             assert (gamma == 0).all() == zero_init

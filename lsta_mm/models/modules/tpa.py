@@ -3,7 +3,7 @@
 Paper section 2.2.1, Eq. (4)-(5) (TPA) and section 2.2 / Fig. 1(c) (ATPA =
 TPA followed by the MAM of section 2.2.2).
 """
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -17,7 +17,7 @@ from .utils import TemporalAvgPool, temporal_shortcut
 
 __all__ = [
     'TPA', 'ATPA', 'ATTENTION_POSITIONS', 'DEFAULT_NUM_FRAGMENTS',
-    'TEMPORAL_KERNEL_SIZE'
+    'FRAGMENT_ACTIVATIONS', 'TEMPORAL_KERNEL_SIZE'
 ]
 
 #: S, the number of fragments (Table 6's best).
@@ -26,6 +26,10 @@ DEFAULT_NUM_FRAGMENTS = 6
 TEMPORAL_KERNEL_SIZE = 3
 #: Where ATPA's MAM re-weights channels: TPA's branch or its whole output.
 ATTENTION_POSITIONS = ('branch', 'output')
+#: Where TPA's hierarchy applies the activation (``fragment_act``): nowhere
+#: (Eq. 4 as written), after every fragment (Res2Net), or only on what a
+#: fragment passes on to the next one.
+FRAGMENT_ACTIVATIONS = (False, True, 'carry')
 
 
 @MODELS.register_module()
@@ -67,12 +71,18 @@ class TPA(BaseModule):
         dilations (tuple[int], optional): One dilation per fragment.
             Defaults to None, meaning ``(1, 2, ..., S)``.
         residual (bool): Whether to add the residual path. Defaults to True.
-        fragment_act (bool): Apply the activation after every fragment's
-            conv + norm, inside the hierarchy, as Res2Net (the paper's
-            model for TPA, its ref. [7]) does after each of its 3x3 convs:
-            ``X_s^temp = act(conv(X_s + X_{s-1}^temp))``. Without it the
-            pyramid is one linear temporal filter between the 1x1
-            transform's activation and the output's. Defaults to False.
+        fragment_act (bool or str): Where the hierarchy of Eq. (4) applies
+            the activation. ``False``: nowhere, as Eq. (4) is written; the
+            pyramid is then one linear temporal filter between the 1x1
+            transform's activation and the output's. ``True``: after every
+            fragment's conv + norm, as Res2Net (the paper's model for TPA,
+            its ref. [7]) does after each of its 3x3 convs:
+            ``X_s^temp = act(conv(X_s + X_{s-1}^temp))``; the branch is then
+            non-negative. ``'carry'``: only on what fragment ``s - 1``
+            passes on, ``X_s^temp = conv(X_s + act(X_{s-1}^temp))``: the
+            hierarchy is as deep and non-linear, and the branch keeps the
+            sign of a norm's output, as a residual branch that ends with a
+            norm does. Defaults to False.
         zero_init_branch (bool): Start the fragments' last norms at zero
             (in :meth:`init_weights`), so that with a residual path the
             module starts as the identity (Goyal et al., 2017). Defaults
@@ -96,7 +106,7 @@ class TPA(BaseModule):
                  kernel_size: int = TEMPORAL_KERNEL_SIZE,
                  dilations: Optional[Sequence[int]] = None,
                  residual: bool = True,
-                 fragment_act: bool = False,
+                 fragment_act: Union[bool, str] = False,
                  zero_init_branch: bool = False,
                  norm_cfg: OptConfigType = None,
                  act_cfg: OptConfigType = None,
@@ -116,6 +126,10 @@ class TPA(BaseModule):
                 f'({num_fragments}), got {dilations}')
         if stride < 1:
             raise ValueError(f'TPA: stride must be >= 1, got {stride}')
+        if fragment_act not in FRAGMENT_ACTIVATIONS:
+            raise ValueError(
+                f'TPA: fragment_act must be one of {FRAGMENT_ACTIVATIONS}, '
+                f'got {fragment_act!r}')
         norm_cfg = dict(type='BN') if norm_cfg is None else norm_cfg
         act_cfg = dict(type='ReLU', inplace=True) if act_cfg is None \
             else act_cfg
@@ -148,7 +162,17 @@ class TPA(BaseModule):
             in_channels, out_channels, 1, norm_cfg) if residual else None
         self.act = build_activation_layer(act_cfg)
         self.fragment_acts: Optional[ModuleList] = None
-        if fragment_act:
+        if fragment_act == 'carry':
+            # the pre-activation output is kept for Eq. (5): not in place;
+            # the last fragment passes nothing on
+            carry_act_cfg = dict(act_cfg)
+            if 'inplace' in carry_act_cfg:
+                carry_act_cfg['inplace'] = False
+            self.fragment_acts = ModuleList([
+                build_activation_layer(carry_act_cfg)
+                for _ in dilations[:-1]
+            ])
+        elif fragment_act:
             self.fragment_acts = ModuleList(
                 [build_activation_layer(act_cfg) for _ in dilations])
 
@@ -184,6 +208,11 @@ class TPA(BaseModule):
             # several times faster on dense channels-last input.
             carry = conv(
                 fragment.contiguous(memory_format=torch.channels_last))
+            if self.fragment_act == 'carry':
+                outs.append(carry)  # Eq. (4)
+                if index < len(self.fragment_acts):
+                    carry = self.fragment_acts[index](carry)
+                continue
             if self.fragment_acts is not None:
                 carry = self.fragment_acts[index](carry)
             outs.append(carry)  # Eq. (4)

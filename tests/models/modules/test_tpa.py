@@ -128,6 +128,39 @@ def test_fragment_act_makes_each_fragment_output_an_activation():
     assert not torch.allclose(branch[:, 4:], plain_branch[:, 4:].relu())
 
 
+def test_carry_act_rectifies_only_what_is_passed_on():
+    """``fragment_act='carry'``: X_s^temp = conv(X_s + act(X_{s-1}^temp)).
+    Each fragment's output stays a (signed) norm output; the next fragment
+    sees it rectified."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 12, 10, 5)
+    plain = TPA(12, 12, num_fragments=3, residual=False).eval()
+    carry = TPA(12, 12, num_fragments=3, residual=False,
+                fragment_act='carry').eval()
+    carry.load_state_dict(plain.state_dict())
+    assert len(carry.fragment_acts) == 2  # the last passes nothing on
+    branch, _ = carry.pyramid(x)
+    plain_branch, _ = plain.pyramid(x)
+    assert (branch < 0).any()
+    # the first fragment is the plain one, untouched
+    torch.testing.assert_close(branch[:, :4], plain_branch[:, :4])
+    # the second: its conv on its own slice plus the rectified first output
+    fragments = carry.transform(x).split(4, dim=1)
+    expected = carry.fragments[1](fragments[1] + branch[:, :4].relu())
+    torch.testing.assert_close(branch[:, 4:8], expected)
+    assert not torch.allclose(branch[:, 4:], plain_branch[:, 4:])
+    # gradients flow through both paths of every fragment
+    x.requires_grad_(True)
+    carry.train()
+    carry(x).sum().backward()
+    assert all(f.conv.weight.grad.abs().sum() > 0 for f in carry.fragments)
+
+
+def test_fragment_act_must_be_a_known_mode():
+    with pytest.raises(ValueError, match='fragment_act must be one of'):
+        TPA(12, 12, fragment_act='before')
+
+
 def test_fragment_options():
     tpa = TPA(24, 24, num_fragments=4, dilations=(1, 1, 2, 2))
     assert len(tpa.fragments) == 4 and tpa.fragment_channels == 6
