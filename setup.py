@@ -1,4 +1,5 @@
-"""Install lsta_mm: `pip install -r requirements.txt && pip install -e .`"""
+"""Install lsta_mm: `pip install -r requirements.txt && pip install -e .`
+(`.[deploy]` adds onnx and onnxruntime for the deployment tools)."""
 import importlib.util
 import os.path as osp
 import re
@@ -40,7 +41,10 @@ setup(
     packages=find_packages(include=['lsta_mm', 'lsta_mm.*']),
     package_data={'lsta_mm': ['label_maps/*.txt']},
     install_requires=read_requirements(),
-    extras_require={'tests': read_requirements('requirements-tests.txt')},
+    extras_require={
+        'tests': read_requirements('requirements-tests.txt'),
+        'deploy': read_requirements('requirements-deploy.txt'),
+    },
     license='Apache-2.0',
     zip_safe=False,
 )

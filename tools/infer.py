@@ -10,11 +10,18 @@ from ``--label-map``.
 CKPT may be ``none`` for a config whose model loads its own weights (the
 multi-stream configs name one checkpoint per stream).
 
+``--backend onnxruntime MODEL.onnx INPUT`` runs a file exported by
+``tools/deployment/export_onnx.py`` with ONNX Runtime instead (``pip install
+-e .[deploy]``): the same test pipeline (stored in the file), the same
+top-k output; class names come from the file unless ``--label-map`` is
+given.
+
 Examples:
     python tools/infer.py configs/lsta_ntu60_xsub_joint.py CKPT \\
         S001C001P001R001A023.skeleton
     python tools/infer.py CONFIG CKPT seq.npy --out-json pred.json
     python tools/infer.py CONFIG CKPT data/ntu60_3d.pkl --sample 17
+    python tools/infer.py --backend onnxruntime model.onnx seq.npy
 """
 import _bootstrap  # noqa: F401,I001  (must precede torch: malloc, sys.path)
 import argparse
@@ -35,9 +42,19 @@ from lsta_mm.label_maps import default_label_map  # noqa: E402
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Top-k action classes of one skeleton sequence')
-    parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file, or none')
-    parser.add_argument('input', help='.skeleton, .npy or .pkl file')
+    parser.add_argument(
+        'paths',
+        nargs='+',
+        metavar='CONFIG CKPT INPUT | MODEL.onnx INPUT',
+        help='model config, checkpoint file (or none) and input (.skeleton, '
+        '.npy or .pkl); with --backend onnxruntime the exported .onnx file '
+        'and the input')
+    parser.add_argument(
+        '--backend',
+        choices=['pytorch', 'onnxruntime'],
+        default='pytorch',
+        help='run the config\'s torch model, or an exported ONNX file with '
+        'ONNX Runtime')
     parser.add_argument(
         '--sample', help='index or frame_dir of the sample in a .pkl')
     parser.add_argument(
@@ -52,20 +69,31 @@ def parse_args(argv=None):
         '--device',
         default='cuda:0' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--out-json', help='also write the result here')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.backend == 'onnxruntime':
+        if len(args.paths) != 2:
+            parser.error('--backend onnxruntime takes MODEL.onnx INPUT')
+        args.config, args.checkpoint = args.paths[0], None
+    else:
+        if len(args.paths) != 3:
+            parser.error('expected CONFIG CKPT INPUT')
+        args.config, args.checkpoint = args.paths[:2]
+    args.input = args.paths[-1]
+    return args
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def load_model(args):
+    """The torch recognizer of CONFIG CKPT, or the ONNX Runtime one of
+    MODEL.onnx; one error line when it cannot be had."""
+    if args.backend == 'onnxruntime':
+        from lsta_mm.apis import init_onnx_recognizer
+        from lsta_mm.deployment import MissingDeployDependency
+        try:
+            return init_onnx_recognizer(args.config, device=args.device)
+        except (MissingDeployDependency, OSError, ValueError) as err:
+            raise SystemExit(f'error: {err}')
     checkpoint = None if args.checkpoint.lower() == 'none' else \
         args.checkpoint
-    if checkpoint is not None and not osp.isfile(checkpoint):
-        raise SystemExit(f'checkpoint {checkpoint} does not exist')
-    try:
-        sequence = load_skeleton_input(
-            args.input, args.sample, max_person=args.max_person)
-    except (OSError, ValueError, KeyError, IndexError) as err:
-        raise SystemExit(f'error: {err}')
     try:
         model = init_recognizer(args.config, checkpoint, device=args.device)
     except user_errors() as err:
@@ -73,6 +101,23 @@ def main(argv=None):
     if checkpoint is None and not hasattr(model, 'stream_names'):
         print('warning: no checkpoint given: the model has random weights',
               file=sys.stderr)
+    return model
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.backend == 'onnxruntime':
+        if not osp.isfile(args.config):
+            raise SystemExit(f'ONNX model {args.config} does not exist')
+    elif args.checkpoint.lower() != 'none' and not osp.isfile(
+            args.checkpoint):
+        raise SystemExit(f'checkpoint {args.checkpoint} does not exist')
+    try:
+        sequence = load_skeleton_input(
+            args.input, args.sample, max_person=args.max_person)
+    except (OSError, ValueError, KeyError, IndexError) as err:
+        raise SystemExit(f'error: {err}')
+    model = load_model(args)
     try:
         result = inference_skeleton_array(
             model,
@@ -81,8 +126,9 @@ def main(argv=None):
             frame_dir=sequence['frame_dir'])
     except ValueError as err:
         raise SystemExit(f'error: {args.input}, sample {err}')
-    label_map = args.label_map or default_label_map(
-        num_classes_of(model) or result.pred_score.numel())
+    label_map = args.label_map or getattr(
+        model, 'class_names', None) or default_label_map(
+            num_classes_of(model) or result.pred_score.numel())
     try:
         top = top_k_labels(result.pred_score, args.topk, label_map)
     except (OSError, ValueError) as err:

@@ -223,20 +223,24 @@ def check_input_fits_model(model: torch.nn.Module, keypoint: np.ndarray,
     Raises:
         ValueError: One line naming ``source``, both shapes and the fix.
     """
-    backbone = getattr(_single_stream(model), 'backbone', None)
-    expected_joints = getattr(backbone, 'num_node', None) or getattr(
-        getattr(backbone, 'graph', None), 'num_node', None)
-    _, _, joints, channels = keypoint.shape
-    if expected_joints is not None and joints != expected_joints:
+    if _is_onnx(model):  # an exported file states what it takes
+        expected_joints, in_channels = model.num_joints, model.in_channels
+        layout = model.layout
+    else:
+        backbone = getattr(_single_stream(model), 'backbone', None)
+        expected_joints = getattr(backbone, 'num_node', None) or getattr(
+            getattr(backbone, 'graph', None), 'num_node', None)
+        in_channels = getattr(backbone, 'in_channels', None)
         layout = model.cfg.get('model', {}).get('backbone', {}).get(
             'graph_cfg', {}).get('layout', 'custom')
+    _, _, joints, channels = keypoint.shape
+    if expected_joints is not None and joints != expected_joints:
         name = layout if isinstance(layout, str) else 'custom'
         raise ValueError(
             f'{source}: {joints} joints per person, but the model was '
             f'built for the {name!r} layout with {expected_joints}; convert '
             f'the skeleton to that layout or use a model trained on '
             f'{joints}-joint data')
-    in_channels = getattr(backbone, 'in_channels', None)
     given = channels + (keypoint_score is not None)
     if in_channels is not None and given != in_channels:
         scored = ' plus a score' if keypoint_score is not None else ''
@@ -255,7 +259,10 @@ def inference_skeleton_array(model: torch.nn.Module,
     """Run one in-memory sequence through the test pipeline and the model.
 
     Args:
-        model (nn.Module): From :func:`init_recognizer` (has ``.cfg``).
+        model (nn.Module | ONNXRecognizer): From :func:`init_recognizer`
+            (has ``.cfg``), or an exported file
+            (:func:`~lsta_mm.apis.onnx_inference.init_onnx_recognizer`),
+            which runs the test pipeline stored in it.
         keypoint (np.ndarray): ``(M, T, V, C)`` or ``(T, V, C)``.
         keypoint_score (np.ndarray, optional): ``(M, T, V)``.
         frame_dir (str): Name used in messages.
@@ -266,14 +273,21 @@ def inference_skeleton_array(model: torch.nn.Module,
         ActionDataSample: ``pred_score`` holds the class scores
         (probabilities for ``GCNHead``).
     """
-    cfg = model.cfg
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
-    pipeline = Compose(test_pipeline or config_test_pipeline(cfg))
     sample = make_skeleton_sample(keypoint, keypoint_score, frame_dir,
                                   img_shape)
     check_input_fits_model(model, sample['keypoint'], keypoint_score,
                            frame_dir)
+    if _is_onnx(model):
+        return model.inference(sample, test_pipeline)
+    cfg = model.cfg
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    pipeline = Compose(test_pipeline or config_test_pipeline(cfg))
     return inference_recognizer(model, sample, pipeline)
+
+
+def _is_onnx(model) -> bool:
+    from .onnx_inference import ONNXRecognizer
+    return isinstance(model, ONNXRecognizer)
 
 
 def _single_stream(model: torch.nn.Module) -> torch.nn.Module:
@@ -286,7 +300,9 @@ def _single_stream(model: torch.nn.Module) -> torch.nn.Module:
 
 def num_classes_of(model: torch.nn.Module) -> Optional[int]:
     """Classes of a recognizer's head (every stream of a multi-stream
-    model has the same)."""
+    model has the same), or of an exported file."""
+    if _is_onnx(model):
+        return model.num_classes
     return getattr(
         getattr(_single_stream(model), 'cls_head', None), 'num_classes',
         None)
@@ -327,9 +343,12 @@ def recognize_skeleton(model: torch.nn.Module,
         keypoint (np.ndarray): ``(M, T, V, C)`` or ``(T, V, C)``.
         keypoint_score (np.ndarray, optional): ``(M, T, V)``.
         topk (int): How many classes. Defaults to 5.
-        label_map: See :func:`top_k_labels`.
+        label_map: See :func:`top_k_labels`; an exported file's own class
+            names by default.
         **kwargs: Passed to :func:`inference_skeleton_array`.
     """
     result = inference_skeleton_array(model, keypoint, keypoint_score,
                                       **kwargs)
+    if label_map is None and _is_onnx(model):
+        label_map = model.class_names  # stored at export (or None)
     return top_k_labels(result.pred_score, topk, label_map)
