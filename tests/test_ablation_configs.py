@@ -51,6 +51,8 @@ LEARNING = {
     'lsta_ntu60_xsub_joint_fragment_act': ('branch', False, 1.0, False, True),
     'lsta_ntu60_xsub_joint_carry_act':
     ('branch', False, 1.0, False, 'carry'),
+    'lsta_ntu60_xsub_joint_fragment_act_lr4x':
+    ('branch', False, 1.0, False, True),
 }
 # the learning factors outside ATPA/MAM: what each config changes
 # name -> (data_bn_type, lr, random_affine of the training stream,
@@ -60,6 +62,7 @@ RECIPE = {
     'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.1, None, True),
     'lsta_ntu60_xsub_joint_paper_lr': ('MVC', 0.05, None, True),
     'lsta_ntu60_xsub_joint_lr4x': ('MVC', 0.2, None, True),
+    'lsta_ntu60_xsub_joint_fragment_act_lr4x': ('MVC', 0.2, None, True),
     'lsta_ntu60_xsub_joint_random_affine': ('MVC', 0.1,
                                             dict(rotate=15, scale=0.1),
                                             True),
