@@ -53,6 +53,10 @@ def parse_args(argv=None):
         '--window', type=int,
         help='frames kept (default: the pipeline\'s clip_len)')
     parser.add_argument(
+        '--clip-len', type=int,
+        help='pad/shorten the window to this many frames instead of the '
+        'pipeline\'s clip_len (shorter is cheaper; see OnlineRecognizer)')
+    parser.add_argument(
         '--hop', type=int, default=10, help='score every HOP frames')
     parser.add_argument(
         '--smoothing', type=float, default=0.0,
@@ -187,7 +191,8 @@ def main(argv=None):
             hop=args.hop,
             smoothing=args.smoothing,
             class_names=names,
-            num_threads=args.threads)
+            num_threads=args.threads,
+            clip_len=args.clip_len)
         frames = stream_frames(keypoint)
         segments = parse_segments(args.gt, recognizer.class_names,
                                   len(frames), sequence.get('label'))

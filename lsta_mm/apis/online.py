@@ -68,8 +68,7 @@ class OnlineRecognizer:
         model: A recognizer from :func:`~lsta_mm.apis.init_recognizer`, an
             :class:`~lsta_mm.apis.ONNXRecognizer`, or the path of an
             exported ``.onnx`` file.
-        window (int, optional): Frames kept. Defaults to the test
-            pipeline's ``clip_len``.
+        window (int, optional): Frames kept. Defaults to ``clip_len``.
         hop (int): Scores are emitted every ``hop`` frames. Defaults to 10.
         smoothing (float): Exponential smoothing of the emitted scores,
             ``s = smoothing * s_prev + (1 - smoothing) * scores``; 0 turns
@@ -80,6 +79,13 @@ class OnlineRecognizer:
             the shipped label map with as many classes.
         num_threads (int, optional): ONNX Runtime threads when ``model``
             is a path.
+        clip_len (int, optional): Frames the window is padded (replayed)
+            or shortened to: the ``clip_len`` of the pipeline's steps
+            replaced. Defaults to None, the test pipeline's own. A shorter
+            clip (e.g. ``clip_len=window=100`` for a model tested at 300)
+            costs proportionally less; the model then sees the window
+            without replay, so its scores differ somewhat from the test
+            pipeline's.
 
     Shape:
         A frame: ``(B, V, C)`` for B bodies (B may be 0), ``(V, C)`` for
@@ -94,7 +100,8 @@ class OnlineRecognizer:
                  smoothing: float = 0.0,
                  max_person: Optional[int] = None,
                  class_names: Optional[Sequence[str]] = None,
-                 num_threads: Optional[int] = None) -> None:
+                 num_threads: Optional[int] = None,
+                 clip_len: Optional[int] = None) -> None:
         from lsta_mm.deployment.export import input_shape_of
         from .inference import config_test_pipeline, num_classes_of
         if isinstance(model, str):
@@ -104,7 +111,7 @@ class OnlineRecognizer:
             self.test_pipeline = model.test_pipeline
             self.default_scope = model.metadata.get('default_scope',
                                                     'mmaction')
-            clip_len, persons = model.clip_len, model.num_person
+            own_clip_len, persons = model.clip_len, model.num_person
             joints, channels = model.num_joints, model.in_channels
             layout = model.layout
             names = model.class_names
@@ -113,15 +120,21 @@ class OnlineRecognizer:
             self.test_pipeline = config_test_pipeline(model.cfg)
             self.default_scope = model.cfg.get('default_scope', 'mmaction')
             shape = input_shape_of(model, self.test_pipeline)
-            clip_len, persons, joints = shape[-3], shape[-4], shape[-2]
+            own_clip_len, persons, joints = shape[-3], shape[-4], shape[-2]
             channels = self._raw_channels(model)
             layout = self._layout(model)
             names = None
+        if clip_len is not None:
+            self.test_pipeline = [
+                dict(step, clip_len=int(clip_len)) if 'clip_len' in step
+                else step for step in self.test_pipeline
+            ]
+        self.clip_len = int(clip_len or own_clip_len)
         if not 0 <= smoothing < 1:
             raise ValueError(f'smoothing must be in [0, 1), got {smoothing}')
         if hop < 1:
             raise ValueError(f'hop must be >= 1, got {hop}')
-        self.window = int(window or clip_len)
+        self.window = int(window or self.clip_len)
         self.hop = int(hop)
         self.smoothing = float(smoothing)
         self.max_person = int(max_person or persons)
@@ -315,7 +328,7 @@ class OnlineRecognizer:
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(window={self.window}, hop='
                 f'{self.hop}, smoothing={self.smoothing}, max_person='
-                f'{self.max_person})')
+                f'{self.max_person}, clip_len={self.clip_len})')
 
 
 def stream_frames(keypoint: np.ndarray) -> List[np.ndarray]:

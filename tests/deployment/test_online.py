@@ -130,6 +130,17 @@ def test_onnx_and_torch_stream_scores_agree(trained):
     np.testing.assert_allclose(
         np.stack([r.smoothed for r in b]), np.stack([r.smoothed for r in a]),
         atol=1e-4)
+    # a shorter clip than the config's: the dynamic T of the graph
+    short = [
+        OnlineRecognizer(m, window=12, clip_len=12, hop=12, num_threads=1)
+        for m in (model, onnx_file)
+    ]
+    assert short[1].window == 12 and short[1].clip_len == 12
+    c, d = (r.update_many(frames) for r in short)
+    assert len(c) == len(d) == 15
+    np.testing.assert_allclose(
+        np.stack([r.scores for r in d]), np.stack([r.scores for r in c]),
+        atol=1e-4)
     # smoothing: each emission mixes the previous smoothed scores in
     np.testing.assert_allclose(b[1].smoothed,
                                0.6 * b[0].smoothed + 0.4 * b[1].scores,
