@@ -321,9 +321,7 @@ class OnlineRecognizer:
         if isinstance(self.model, ONNXRecognizer):
             return self.model(inputs)
         from lsta_mm.deployment.export import torch_scores
-        device = next(self.model.parameters()).device
-        return torch_scores(self.model,
-                            torch.from_numpy(inputs).to(device))
+        return torch_scores(self.model, torch.from_numpy(inputs))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(window={self.window}, hop='

@@ -147,8 +147,9 @@ def torch_scores(model: nn.Module, inputs: torch.Tensor) -> np.ndarray:
         np.ndarray: ``(N, num_classes)``.
     """
     samples = [ActionDataSample() for _ in range(inputs.shape[0])]
+    device = next(model.parameters()).device
     with torch.no_grad():
-        results = model(inputs, samples, mode='predict')
+        results = model(inputs.to(device), samples, mode='predict')
     return torch.stack([r.pred_score for r in results]).cpu().numpy()
 
 
@@ -390,7 +391,7 @@ def export_onnx(model: nn.Module,
     onnx.checker.check_model(proto, full_check=True)
     session = create_session(proto.SerializeToString(), num_threads)
 
-    model = model.cpu().eval()
+    model.eval()
     checks = []
     for batch, clips, frames in parity_cases(clip_len, check_frames):
         inputs = random_input(batch, clips, frames, generator)
