@@ -5,13 +5,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${LSTA_VENV:-$ROOT/.venv}"
 bash "$ROOT/tools/setup_env.sh" --tests
-# The deployment tests need the `deploy` extra (onnx, onnxruntime): install
-# it when it is missing, so they run here rather than skip.
-if ! "$VENV/bin/python" -c 'import onnx, onnxruntime' 2>/dev/null; then
-    echo "[setup] installing requirements-deploy.txt"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install -q \
-        -r "$ROOT/requirements-deploy.txt"
-fi
 cd "$ROOT"
 set +e
 "$VENV/bin/python" -m pytest -q "$@" tests
