@@ -1,7 +1,9 @@
-"""Shared fixtures: a generated NTU-format annotation file, repo paths."""
+"""Shared fixtures: a generated NTU-format annotation file, repo paths, a
+tool runner."""
 import os
 import os.path as osp
 import pickle
+import runpy
 import sys
 
 import numpy as np
@@ -55,3 +57,26 @@ def tool_env():
     env.setdefault('OMP_NUM_THREADS', '1')
     env['PYTHONPATH'] = REPO_ROOT + os.pathsep + env.get('PYTHONPATH', '')
     return env
+
+
+@pytest.fixture
+def run_tool(monkeypatch, capsys):
+    """Run a tool's ``__main__`` in this process (its imports are warm).
+
+    Returns ``run(path, args) -> (exit code, stdout + stderr)``.
+    """
+
+    def run(path, args):
+        monkeypatch.setenv('LSTA_MALLOC_TUNING', '0')  # no re-exec of pytest
+        monkeypatch.setattr(sys, 'argv', [path] + list(args))
+        monkeypatch.syspath_prepend(osp.dirname(path))
+        monkeypatch.syspath_prepend(osp.join(REPO_ROOT, 'tools'))
+        code = 0
+        try:
+            runpy.run_path(path, run_name='__main__')
+        except SystemExit as exc:
+            code = exc.code
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    return run

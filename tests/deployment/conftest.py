@@ -1,17 +1,10 @@
 """Fixtures of the deployment tests: the tiny models of
 :mod:`deploy_utils` as config + checkpoint (classifier scaled up: peaked
 probabilities, so parity and top-k are tested on scores that differ),
-their exports, and a tool runner."""
+their exports (the tool runner is in tests/conftest.py)."""
 import pytest
 import torch
 from deploy_utils import KINDS, config_text
-from deploy_utils import run_tool as _run_tool
-
-
-@pytest.fixture
-def run_tool(monkeypatch, capsys):
-    """``run(path, args) -> (exit code, stdout + stderr)``."""
-    return lambda path, args: _run_tool(monkeypatch, capsys, path, args)
 
 
 @pytest.fixture(scope='session')

@@ -1,9 +1,7 @@
 """Helpers of the deployment tests: tiny exportable models of three kinds
 (NTU 3-D joints, Kinetics OpenPose x, y and score, two streams), random
-moving bodies in their layouts, and running a tool in this process."""
+moving bodies in their layouts."""
 import os.path as osp
-import runpy
-import sys
 
 import numpy as np
 
@@ -63,19 +61,3 @@ def sequence(kind: str, frames: int = 30, persons: int = 2, seed: int = 0):
         return keypoint.astype(np.float32), None
     score = rng.uniform(0.3, 1.0, (persons, frames, joints))
     return keypoint[..., :2].astype(np.float32), score.astype(np.float32)
-
-
-def run_tool(monkeypatch, capsys, path, args):
-    """Run a tool's ``__main__`` in this process (its imports are warm);
-    returns ``(exit code, stdout + stderr)``."""
-    monkeypatch.setenv('LSTA_MALLOC_TUNING', '0')  # no re-exec of pytest
-    monkeypatch.setattr(sys, 'argv', [path] + list(args))
-    monkeypatch.syspath_prepend(osp.dirname(path))
-    monkeypatch.syspath_prepend(osp.join(REPO_ROOT, 'tools'))
-    code = 0
-    try:
-        runpy.run_path(path, run_name='__main__')
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err

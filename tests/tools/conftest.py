@@ -1,7 +1,6 @@
-"""Fixtures of the tool tests: run a tool in-process, a tiny LSTA config."""
+"""Fixtures of the tool tests: a tiny LSTA config (the tool runner is in
+tests/conftest.py)."""
 import os.path as osp
-import runpy
-import sys
 
 import pytest
 
@@ -31,26 +30,3 @@ test_dataloader = dict(dataset=dict(type='PoseDataset', ann_file='',
 def tiny_lsta_config():
     """``tiny_lsta_config(stream, clip_len)`` -> text of a tiny config."""
     return _tiny_lsta_config
-
-
-@pytest.fixture
-def run_tool(monkeypatch, capsys):
-    """Run a tool's ``__main__`` in this process (its imports are warm).
-
-    Returns ``run(path, args) -> (exit code, stdout + stderr)``.
-    """
-
-    def run(path, args):
-        monkeypatch.setenv('LSTA_MALLOC_TUNING', '0')  # no re-exec of pytest
-        monkeypatch.setattr(sys, 'argv', [path] + list(args))
-        monkeypatch.syspath_prepend(osp.dirname(path))
-        monkeypatch.syspath_prepend(osp.join(REPO_ROOT, 'tools'))
-        code = 0
-        try:
-            runpy.run_path(path, run_name='__main__')
-        except SystemExit as exc:
-            code = exc.code
-        captured = capsys.readouterr()
-        return code, captured.out + captured.err
-
-    return run
