@@ -41,16 +41,16 @@ EXPECTED = {
 # name -> (attention_position, neutral_start, gate_scale, zero_init_branch,
 #          fragment_act)
 LEARNING = {
-    BASE: ('branch', False, 1.0, False, False),
-    'lsta_ntu60_xsub_joint_attn_output': ('output', False, 1.0, False, False),
+    BASE: ('branch', False, 1.0, False, 'carry'),
+    'lsta_ntu60_xsub_joint_attn_output':
+    ('output', False, 1.0, False, 'carry'),
     'lsta_ntu60_xsub_joint_mam_neutral_start':
-    ('branch', True, 1.0, False, False),
-    'lsta_ntu60_xsub_joint_mam_gate2': ('branch', True, 2.0, False, False),
+    ('branch', True, 1.0, False, 'carry'),
+    'lsta_ntu60_xsub_joint_mam_gate2': ('branch', True, 2.0, False, 'carry'),
     'lsta_ntu60_xsub_joint_zero_init_branch':
-    ('branch', True, 1.0, True, False),
+    ('branch', True, 1.0, True, 'carry'),
     'lsta_ntu60_xsub_joint_fragment_act': ('branch', False, 1.0, False, True),
-    'lsta_ntu60_xsub_joint_carry_act':
-    ('branch', False, 1.0, False, 'carry'),
+    'lsta_ntu60_xsub_joint_linear_tpa': ('branch', False, 1.0, False, False),
     'lsta_ntu60_xsub_joint_fragment_act_lr4x':
     ('branch', False, 1.0, False, True),
 }
@@ -140,6 +140,20 @@ def test_learning_factor_configs_change_their_switch(name):
             assert (atpa.mam.weight == 0).all() == neutral
             gamma = atpa.tpa.fragments[-1].bn.weight
             assert (gamma == 0).all() == zero_init
+
+
+@pytest.mark.parametrize('name', [
+    'lsta_ntu60_xsub_joint_tpa_noattn', 'lsta_ntu60_xsub_bone_tpa_noattn'
+])
+def test_without_mam_keeps_the_base_pyramid(name):
+    """Table 5's TPA row is the default network minus MAM: its pyramid
+    follows the base's ``fragment_act`` (one place states it)."""
+    cfg = _build(name)[0]
+    base = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'models',
+                                    'lsta.py'))
+    default = base.model.backbone.temporal_cfg.fragment_act
+    assert default == 'carry'
+    assert cfg.model.backbone.temporal_cfg.fragment_act == default
 
 
 @pytest.mark.parametrize('name', sorted(RECIPE))

@@ -5,7 +5,7 @@
 # three LSTA blocks of 72/144/288 channels with temporal strides 1/2/2; each
 # block is one MSDA (K = 8 scales) and three ATPA (S = 6 fragments, MAM with
 # kernel eta = 5, dilations 1-3, max pooling). TPA's per-fragment dilations
-# default to 1..S.
+# default to 1..S; its hierarchy is non-linear (fragment_act='carry').
 model = dict(
     type='RecognizerGCN',
     backbone=dict(
@@ -19,6 +19,10 @@ model = dict(
         temporal_cfg=dict(
             type='ATPA',
             num_fragments=6,
+            # Eq. (4)'s hierarchy rectifies what each fragment passes on to
+            # the next ('carry'; False: linear, as Eq. 4 is written; True:
+            # Res2Net's ReLU after every fragment; docs/model.md)
+            fragment_act='carry',
             # MAM re-weights TPA's branch before the residual sum, as ECA
             # does ('output': TPA's whole output; docs/model.md)
             attention_position='branch',
