@@ -56,18 +56,22 @@ LEARNING = {
 }
 # the learning factors outside ATPA/MAM: what each config changes
 # name -> (data_bn_type, lr, random_affine of the training stream,
-#          normalisation of every stream)
+#          normalisation of every stream,
+#          (longer, frame_stride) of every stream)
+UNIFORM = ('uniform', 1)
 RECIPE = {
-    BASE: ('MVC', 0.1, None, True),
-    'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.1, None, True),
-    'lsta_ntu60_xsub_joint_paper_lr': ('MVC', 0.05, None, True),
-    'lsta_ntu60_xsub_joint_lr4x': ('MVC', 0.2, None, True),
-    'lsta_ntu60_xsub_joint_fragment_act_lr4x': ('MVC', 0.2, None, True),
-    'lsta_ntu60_xsub_joint_random_affine': ('MVC', 0.1,
-                                            dict(rotate=15, scale=0.1),
-                                            True),
+    BASE: ('MVC', 0.1, None, True, UNIFORM),
+    'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.1, None, True, UNIFORM),
+    'lsta_ntu60_xsub_joint_paper_lr': ('MVC', 0.05, None, True, UNIFORM),
+    'lsta_ntu60_xsub_joint_lr4x': ('MVC', 0.2, None, True, UNIFORM),
+    'lsta_ntu60_xsub_joint_fragment_act_lr4x':
+    ('MVC', 0.2, None, True, UNIFORM),
+    'lsta_ntu60_xsub_joint_random_affine':
+    ('MVC', 0.1, dict(rotate=15, scale=0.1), True, UNIFORM),
     'lsta_ntu60_xsub_joint_center_first':
-    ('MVC', 0.1, None, dict(center='first', center_joint=1)),
+    ('MVC', 0.1, None, dict(center='first', center_joint=1), UNIFORM),
+    'lsta_ntu60_xsub_joint_frame_stride3':
+    ('MVC', 0.1, None, True, ('crop', 3)),
 }
 for _name in list(LEARNING) + list(RECIPE):
     EXPECTED.setdefault(_name, DEFAULT)
@@ -158,7 +162,7 @@ def test_without_mam_keeps_the_base_pyramid(name):
 
 @pytest.mark.parametrize('name', sorted(RECIPE))
 def test_recipe_factor_configs_change_their_switch(name):
-    data_bn_type, lr, random_affine, normalize = RECIPE[name]
+    data_bn_type, lr, random_affine, normalize, sampling = RECIPE[name]
     cfg, model = _build(name)
     assert model.backbone.data_bn_type == data_bn_type
     assert cfg.optim_wrapper.optimizer.lr == lr
@@ -171,6 +175,9 @@ def test_recipe_factor_configs_change_their_switch(name):
     for loader in (cfg.train_dataloader, cfg.val_dataloader,
                    cfg.test_dataloader):
         assert loader.dataset.pipeline[0].get('normalize', True) == normalize
+        stream = loader.dataset.pipeline[0]
+        assert (stream.get('longer', 'uniform'),
+                stream.get('frame_stride', 1)) == sampling
 
 
 def test_parameter_counts_differ_where_expected():

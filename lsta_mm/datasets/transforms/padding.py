@@ -19,8 +19,15 @@ def replay_indices(num_frames: int,
                    clip_len: int,
                    mode: str = 'replay',
                    longer: str = 'uniform',
-                   test_mode: bool = True) -> np.ndarray:
+                   test_mode: bool = True,
+                   frame_stride: int = 1) -> np.ndarray:
     """Frame indices ``(clip_len,)`` of a clip; -1 marks a zero frame.
+
+    With ``frame_stride`` k > 1 the sequence is first read at every k-th
+    frame (from a random phase in ``[0, k)`` when training, phase
+    ``(k - 1) // 2`` at test time), so a clip keeps one time scale for
+    every sequence, as the paper's T = 300 at the recording's frame rate
+    does; the rule below then pads or shortens those frames.
 
     Args:
         num_frames (int): Frames T of the sequence, > 0.
@@ -33,9 +40,17 @@ def replay_indices(num_frames: int,
             ``clip_len`` frames (random start when training, centred at
             test time).
         test_mode (bool): Deterministic choice. Defaults to True.
+        frame_stride (int): Read every ``frame_stride``-th frame first.
+            Defaults to 1 (every frame).
     """
     if num_frames <= 0:
         raise ValueError('cannot pad a sequence with no frames')
+    if frame_stride > 1:
+        phase = ((frame_stride - 1) // 2 if test_mode else np.random.randint(
+            frame_stride))
+        kept = np.arange(min(phase, num_frames - 1), num_frames, frame_stride)
+        inds = replay_indices(kept.size, clip_len, mode, longer, test_mode)
+        return np.where(inds < 0, -1, kept[np.maximum(inds, 0)])
     if num_frames <= clip_len:
         inds = np.arange(clip_len)
         if mode == 'replay':
@@ -82,13 +97,17 @@ class ReplayPad(BaseTransform):
         longer (str): ``'uniform'`` or ``'crop'`` for longer sequences.
             Defaults to ``'uniform'``.
         test_mode (bool): Deterministic shortening. Defaults to False.
+        frame_stride (int): Keep every ``frame_stride``-th frame before
+            padding or shortening (see :func:`replay_indices`). Defaults
+            to 1.
     """
 
     def __init__(self,
                  clip_len: int = 300,
                  mode: str = 'replay',
                  longer: str = 'uniform',
-                 test_mode: bool = False) -> None:
+                 test_mode: bool = False,
+                 frame_stride: int = 1) -> None:
         if mode not in ('replay', 'zero'):
             raise ValueError(f"mode must be 'replay' or 'zero', got {mode!r}")
         if longer not in ('uniform', 'crop'):
@@ -96,7 +115,11 @@ class ReplayPad(BaseTransform):
                 f"longer must be 'uniform' or 'crop', got {longer!r}")
         if clip_len < 1:
             raise ValueError(f'clip_len must be >= 1, got {clip_len}')
+        if int(frame_stride) != frame_stride or frame_stride < 1:
+            raise ValueError(
+                f'frame_stride must be an integer >= 1, got {frame_stride!r}')
         self.clip_len = clip_len
+        self.frame_stride = int(frame_stride)
         self.mode = mode
         self.longer = longer
         self.test_mode = test_mode
@@ -105,7 +128,7 @@ class ReplayPad(BaseTransform):
         """Index ``keypoint`` (and ``keypoint_score``) along T."""
         keypoint = results['keypoint']
         inds = replay_indices(keypoint.shape[1], self.clip_len, self.mode,
-                              self.longer, self.test_mode)
+                              self.longer, self.test_mode, self.frame_stride)
         zero = inds < 0
         for key in ('keypoint', 'keypoint_score'):
             if key in results:
@@ -120,4 +143,5 @@ class ReplayPad(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(clip_len={self.clip_len}, '
                 f'mode={self.mode!r}, longer={self.longer!r}, '
-                f'test_mode={self.test_mode})')
+                f'test_mode={self.test_mode}, '
+                f'frame_stride={self.frame_stride})')

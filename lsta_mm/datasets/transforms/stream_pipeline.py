@@ -79,6 +79,10 @@ class SkeletonStream(BaseTransform):
             ``'replay'``.
         longer (str): ``'uniform'`` or ``'crop'`` for sequences longer than
             ``clip_len``. Defaults to ``'uniform'``.
+        frame_stride (int): Read every ``frame_stride``-th frame before
+            padding or shortening, so that every clip keeps one time scale
+            (rate and tempo stay visible; ``'uniform'`` shortening stretches
+            each sequence to ``clip_len``). Defaults to 1.
         coord_dims (int, optional): Coordinate channels. Defaults to None
             (3 for ``nturgb+d``, else 2).
     """
@@ -94,6 +98,7 @@ class SkeletonStream(BaseTransform):
                  random_affine: Optional[dict] = None,
                  pad_mode: str = 'replay',
                  longer: str = 'uniform',
+                 frame_stride: int = 1,
                  coord_dims: Optional[int] = None) -> None:
         self.layout = layout
         self.streams = stream_tuple(stream)
@@ -116,7 +121,8 @@ class SkeletonStream(BaseTransform):
                 clip_len=clip_len,
                 mode=pad_mode,
                 longer=longer,
-                test_mode=test_mode))
+                test_mode=test_mode,
+                frame_stride=frame_stride))
         steps.append(FormatGCNInput(num_person=num_person, mode='zero'))
         self.steps = Compose(steps)
 
