@@ -57,8 +57,8 @@ LEARNING = {
 # the learning factors outside ATPA/MAM: what each config changes
 # name -> (data_bn_type, lr, random_affine of the training stream,
 #          normalisation of every stream,
-#          (longer, frame_stride) of every stream)
-UNIFORM = ('uniform', 1)
+#          (longer, frame_span) of every stream)
+UNIFORM = ('uniform', None)
 RECIPE = {
     BASE: ('MVC', 0.1, None, True, UNIFORM),
     'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.1, None, True, UNIFORM),
@@ -70,8 +70,8 @@ RECIPE = {
     ('MVC', 0.1, dict(rotate=15, scale=0.1), True, UNIFORM),
     'lsta_ntu60_xsub_joint_center_first':
     ('MVC', 0.1, None, dict(center='first', center_joint=1), UNIFORM),
-    'lsta_ntu60_xsub_joint_frame_stride3':
-    ('MVC', 0.1, None, True, ('crop', 3)),
+    'lsta_ntu60_xsub_joint_frame_span150':
+    ('MVC', 0.1, None, True, ('crop', 150)),
 }
 for _name in list(LEARNING) + list(RECIPE):
     EXPECTED.setdefault(_name, DEFAULT)
@@ -177,7 +177,7 @@ def test_recipe_factor_configs_change_their_switch(name):
         assert loader.dataset.pipeline[0].get('normalize', True) == normalize
         stream = loader.dataset.pipeline[0]
         assert (stream.get('longer', 'uniform'),
-                stream.get('frame_stride', 1)) == sampling
+                stream.get('frame_span')) == sampling
 
 
 def test_parameter_counts_differ_where_expected():

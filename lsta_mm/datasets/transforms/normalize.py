@@ -17,6 +17,7 @@ from .skeleton_streams import default_coord_dims, merge_keypoint_score
 
 __all__ = ['NormalizeSkeleton', 'present_joints', 'rotation_between']
 
+
 def present_joints(keypoint: np.ndarray, coord_dims: int) -> np.ndarray:
     """Mask of joints that were detected, ``(M, T, V)`` bool.
 

@@ -5,14 +5,29 @@ replaying the actions." mmaction2's ``PadTo`` does the replay but asserts
 that no sequence is longer than the target; :class:`ReplayPad` also
 shortens longer sequences (NTU-120 has clips beyond 300 frames).
 """
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from lsta_mm.registry import TRANSFORMS
 
-__all__ = ['ReplayPad', 'replay_indices']
+__all__ = ['ReplayPad', 'frame_interval_for', 'replay_indices']
+
+
+def frame_interval_for(frame_span: Optional[int], clip_len: int) -> int:
+    """Interval k at which ``clip_len`` frames cover ``frame_span`` recorded
+    frames: ``ceil(frame_span / clip_len)``, at least 1; 1 for ``None``.
+
+    Raises:
+        ValueError: ``frame_span`` is not a positive integer.
+    """
+    if frame_span is None:
+        return 1
+    if int(frame_span) != frame_span or frame_span < 1:
+        raise ValueError(
+            f'frame_span must be an integer >= 1, got {frame_span!r}')
+    return max(1, -(-int(frame_span) // clip_len))
 
 
 def replay_indices(num_frames: int,
@@ -20,10 +35,10 @@ def replay_indices(num_frames: int,
                    mode: str = 'replay',
                    longer: str = 'uniform',
                    test_mode: bool = True,
-                   frame_stride: int = 1) -> np.ndarray:
+                   frame_interval: int = 1) -> np.ndarray:
     """Frame indices ``(clip_len,)`` of a clip; -1 marks a zero frame.
 
-    With ``frame_stride`` k > 1 the sequence is first read at every k-th
+    With ``frame_interval`` k > 1 the sequence is first read at every k-th
     frame (from a random phase in ``[0, k)`` when training, phase
     ``(k - 1) // 2`` at test time), so a clip keeps one time scale for
     every sequence, as the paper's T = 300 at the recording's frame rate
@@ -40,15 +55,18 @@ def replay_indices(num_frames: int,
             ``clip_len`` frames (random start when training, centred at
             test time).
         test_mode (bool): Deterministic choice. Defaults to True.
-        frame_stride (int): Read every ``frame_stride``-th frame first.
+        frame_interval (int): Read every ``frame_interval``-th frame first.
             Defaults to 1 (every frame).
     """
     if num_frames <= 0:
         raise ValueError('cannot pad a sequence with no frames')
-    if frame_stride > 1:
-        phase = ((frame_stride - 1) // 2 if test_mode else np.random.randint(
-            frame_stride))
-        kept = np.arange(min(phase, num_frames - 1), num_frames, frame_stride)
+    if frame_interval > 1:
+        if test_mode:
+            phase = (frame_interval - 1) // 2
+        else:
+            phase = np.random.randint(frame_interval)
+        phase = min(phase, num_frames - 1)
+        kept = np.arange(phase, num_frames, frame_interval)
         inds = replay_indices(kept.size, clip_len, mode, longer, test_mode)
         return np.where(inds < 0, -1, kept[np.maximum(inds, 0)])
     if num_frames <= clip_len:
@@ -97,7 +115,7 @@ class ReplayPad(BaseTransform):
         longer (str): ``'uniform'`` or ``'crop'`` for longer sequences.
             Defaults to ``'uniform'``.
         test_mode (bool): Deterministic shortening. Defaults to False.
-        frame_stride (int): Keep every ``frame_stride``-th frame before
+        frame_interval (int): Keep every ``frame_interval``-th frame before
             padding or shortening (see :func:`replay_indices`). Defaults
             to 1.
     """
@@ -107,7 +125,7 @@ class ReplayPad(BaseTransform):
                  mode: str = 'replay',
                  longer: str = 'uniform',
                  test_mode: bool = False,
-                 frame_stride: int = 1) -> None:
+                 frame_interval: int = 1) -> None:
         if mode not in ('replay', 'zero'):
             raise ValueError(f"mode must be 'replay' or 'zero', got {mode!r}")
         if longer not in ('uniform', 'crop'):
@@ -115,11 +133,11 @@ class ReplayPad(BaseTransform):
                 f"longer must be 'uniform' or 'crop', got {longer!r}")
         if clip_len < 1:
             raise ValueError(f'clip_len must be >= 1, got {clip_len}')
-        if int(frame_stride) != frame_stride or frame_stride < 1:
-            raise ValueError(
-                f'frame_stride must be an integer >= 1, got {frame_stride!r}')
+        if int(frame_interval) != frame_interval or frame_interval < 1:
+            raise ValueError('frame_interval must be an integer >= 1, got '
+                             f'{frame_interval!r}')
         self.clip_len = clip_len
-        self.frame_stride = int(frame_stride)
+        self.frame_interval = int(frame_interval)
         self.mode = mode
         self.longer = longer
         self.test_mode = test_mode
@@ -128,7 +146,7 @@ class ReplayPad(BaseTransform):
         """Index ``keypoint`` (and ``keypoint_score``) along T."""
         keypoint = results['keypoint']
         inds = replay_indices(keypoint.shape[1], self.clip_len, self.mode,
-                              self.longer, self.test_mode, self.frame_stride)
+                              self.longer, self.test_mode, self.frame_interval)
         zero = inds < 0
         for key in ('keypoint', 'keypoint_score'):
             if key in results:
@@ -144,4 +162,4 @@ class ReplayPad(BaseTransform):
         return (f'{self.__class__.__name__}(clip_len={self.clip_len}, '
                 f'mode={self.mode!r}, longer={self.longer!r}, '
                 f'test_mode={self.test_mode}, '
-                f'frame_stride={self.frame_stride})')
+                f'frame_interval={self.frame_interval})')

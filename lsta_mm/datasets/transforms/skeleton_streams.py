@@ -35,6 +35,7 @@ __all__ = [
 #: Streams of the paper (section 3.3) in the order of the configs.
 STREAMS = ('joint', 'bone', 'joint_motion', 'bone_motion')
 
+
 def default_coord_dims(layout: Union[str, dict]) -> int:
     """Coordinate channels of a layout (``get_topology(layout).coord_dims``:
     3 for ``nturgb+d``, 2 for the 2-D layouts, a custom dict's

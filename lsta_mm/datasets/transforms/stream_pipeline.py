@@ -17,7 +17,7 @@ from mmengine.dataset import Compose
 from lsta_mm.registry import TRANSFORMS
 from .augment import RandomSkeletonAffine, RandomValidCrop
 from .normalize import NormalizeSkeleton
-from .padding import ReplayPad
+from .padding import ReplayPad, frame_interval_for
 from .skeleton_streams import (ToSkeletonStream, merge_keypoint_score,
                                stream_tuple)
 
@@ -79,10 +79,14 @@ class SkeletonStream(BaseTransform):
             ``'replay'``.
         longer (str): ``'uniform'`` or ``'crop'`` for sequences longer than
             ``clip_len``. Defaults to ``'uniform'``.
-        frame_stride (int): Read every ``frame_stride``-th frame before
-            padding or shortening, so that every clip keeps one time scale
-            (rate and tempo stay visible; ``'uniform'`` shortening stretches
-            each sequence to ``clip_len``). Defaults to 1.
+        frame_span (int, optional): Recorded frames a clip covers at one
+            rate: every k-th frame is read, ``k = ceil(frame_span /
+            clip_len)`` (:func:`frame_interval_for`), then padded or
+            shortened as above. So every clip keeps the recording's time
+            scale, and rate and tempo stay visible, where ``'uniform'``
+            shortening stretches each sequence onto the clip. With
+            ``clip_len >= frame_span`` every frame is read (the paper's
+            T = 300). Defaults to None (every frame).
         coord_dims (int, optional): Coordinate channels. Defaults to None
             (3 for ``nturgb+d``, else 2).
     """
@@ -98,7 +102,7 @@ class SkeletonStream(BaseTransform):
                  random_affine: Optional[dict] = None,
                  pad_mode: str = 'replay',
                  longer: str = 'uniform',
-                 frame_stride: int = 1,
+                 frame_span: Optional[int] = None,
                  coord_dims: Optional[int] = None) -> None:
         self.layout = layout
         self.streams = stream_tuple(stream)
@@ -106,6 +110,7 @@ class SkeletonStream(BaseTransform):
         self.clip_len = clip_len
         self.num_person = num_person
         self.test_mode = test_mode
+        self.frame_span = frame_span
         common = dict(layout=layout, coord_dims=coord_dims)
         steps = []
         if normalize:
@@ -122,7 +127,7 @@ class SkeletonStream(BaseTransform):
                 mode=pad_mode,
                 longer=longer,
                 test_mode=test_mode,
-                frame_stride=frame_stride))
+                frame_interval=frame_interval_for(frame_span, clip_len)))
         steps.append(FormatGCNInput(num_person=num_person, mode='zero'))
         self.steps = Compose(steps)
 

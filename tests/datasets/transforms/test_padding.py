@@ -55,11 +55,11 @@ def test_longer_sequences_are_shortened_not_refused():
     np.testing.assert_array_equal(crop['frame_inds'], np.arange(35, 65))
 
 
-def test_frame_stride_keeps_one_time_scale():
+def test_frame_interval_keeps_one_time_scale():
     """Every k-th frame, then crop or replay: the spacing never changes."""
     # 100 frames at stride 3 from phase 1: 33 kept, centred crop of 20
     out = ReplayPad(
-        clip_len=20, longer='crop', test_mode=True, frame_stride=3)(
+        clip_len=20, longer='crop', test_mode=True, frame_interval=3)(
             dict(keypoint=_seq(100)))
     inds = out['frame_inds']
     assert out['keypoint'].shape == (2, 20, 25, 3)
@@ -67,22 +67,23 @@ def test_frame_stride_keeps_one_time_scale():
     assert inds[0] == 1 + 3 * 6  # phase (3 - 1) // 2, (33 - 20) // 2 skipped
     np.testing.assert_array_equal(out['keypoint'], _seq(100)[:, inds])
     # a short sequence is replayed at the same spacing, not stretched
-    short = ReplayPad(clip_len=8, test_mode=True, frame_stride=3)(
+    short = ReplayPad(clip_len=8, test_mode=True, frame_interval=3)(
         dict(keypoint=_seq(10)))
     np.testing.assert_array_equal(short['frame_inds'],
                                   [1, 4, 7, 1, 4, 7, 1, 4])
     # zero padding marks the missing frames with -1 and zeros
-    zero = ReplayPad(clip_len=5, mode='zero', test_mode=True, frame_stride=3)(
-        dict(keypoint=_seq(7) + 1))
+    zero = ReplayPad(
+        clip_len=5, mode='zero', test_mode=True, frame_interval=3)(
+            dict(keypoint=_seq(7) + 1))
     np.testing.assert_array_equal(zero['frame_inds'], [1, 4, -1, -1, -1])
     assert not zero['keypoint'][:, 2:].any()
     # one frame only: the phase falls back onto it
-    single = ReplayPad(clip_len=3, test_mode=True, frame_stride=4)(
+    single = ReplayPad(clip_len=3, test_mode=True, frame_interval=4)(
         dict(keypoint=_seq(1)))
     np.testing.assert_array_equal(single['frame_inds'], [0, 0, 0])
     # training draws the phase and the crop, the spacing stays 3
     np.random.seed(0)  # only to make this test's draws repeatable
-    train = ReplayPad(clip_len=20, longer='crop', frame_stride=3)
+    train = ReplayPad(clip_len=20, longer='crop', frame_interval=3)
     draws = [train(dict(keypoint=_seq(100)))['frame_inds'] for _ in range(8)]
     assert len({tuple(d) for d in draws}) > 1
     assert len({d[0] % 3 for d in draws}) > 1  # more than one phase
@@ -90,15 +91,15 @@ def test_frame_stride_keeps_one_time_scale():
         assert (np.diff(draw) == 3).all() and draw[-1] < 100
 
 
-def test_uniform_stretches_what_frame_stride_keeps():
-    """The reason for frame_stride: uniform shortening loses the rate."""
+def test_uniform_stretches_what_frame_interval_keeps():
+    """The reason for frame_interval: uniform shortening loses the rate."""
     slow, fast = _seq(150), _seq(75)
     uniform = ReplayPad(clip_len=25, test_mode=True)
     spacing = [np.diff(uniform(dict(keypoint=s))['frame_inds']).mean()
                for s in (slow, fast)]
     assert spacing[0] == pytest.approx(2 * spacing[1], rel=0.1)
     kept = ReplayPad(clip_len=25, longer='crop', test_mode=True,
-                     frame_stride=3)
+                     frame_interval=3)
     for seq in (slow, fast):
         assert (np.diff(kept(dict(keypoint=seq))['frame_inds'])[:20] ==
                 3).all()
@@ -108,7 +109,7 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match='mode'):
         ReplayPad(mode='loop')
     for stride in (0, 1.5, -2):
-        with pytest.raises(ValueError, match='frame_stride'):
-            ReplayPad(frame_stride=stride)
+        with pytest.raises(ValueError, match='frame_interval'):
+            ReplayPad(frame_interval=stride)
     with pytest.raises(ValueError, match='no frames'):
         ReplayPad(clip_len=4)(dict(keypoint=np.zeros((1, 0, 25, 3))))

@@ -83,3 +83,26 @@ def test_several_streams_come_from_one_frame_selection(test_mode):
                                       single['frame_inds'])
     with pytest.raises(ValueError, match='twice'):
         SkeletonStream(stream=['joint', 'joint'])
+
+
+@pytest.mark.parametrize('clip_len,interval', [(50, 3), (100, 2), (149, 2),
+                                               (150, 1), (300, 1)])
+def test_frame_span_reads_every_kth_frame(clip_len, interval):
+    """frame_span: the clip covers that many recorded frames at one rate."""
+    sample = _sample(25, 3, False, frames=400)
+    stream = SkeletonStream(
+        clip_len=clip_len, frame_span=150, longer='crop', test_mode=True)
+    inds = stream(dict(sample))['frame_inds']
+    assert (np.diff(inds) == interval).all()
+    # a sequence half as long is read at the same interval, not stretched
+    half = stream(_sample(25, 3, False, frames=clip_len * interval // 2))
+    assert (np.diff(half['frame_inds'][:clip_len // 2 - 1]) == interval).all()
+    # without frame_span the same long sequence is stretched onto the clip
+    uniform = SkeletonStream(clip_len=clip_len, test_mode=True)
+    assert np.diff(uniform(dict(sample))['frame_inds']).mean() > interval
+
+
+def test_frame_span_must_be_a_positive_integer():
+    for span in (0, -5, 2.5):
+        with pytest.raises(ValueError, match='frame_span'):
+            SkeletonStream(clip_len=50, frame_span=span)
