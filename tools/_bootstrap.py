@@ -20,13 +20,14 @@ functions, so importing it stays cheap and comes before torch):
   :func:`shutdown_distributed` as in mmaction2's own tools;
 * :func:`apply_reliability_hooks`: configs that do not inherit lsta_mm's
   ``default_runtime.py`` (mmaction2's own configs) get the same crash-safe
-  checkpoint hook, strict loading and per-epoch seeding;
+  checkpoint hook, strict loading, per-epoch seeding and preemption hook;
 * :func:`resume_target` and :func:`preflight_checkpoint`: which checkpoint
   a run will load, checked right after the model is built, before any
   annotation file is read;
 * :func:`user_errors`: the error classes whose message is the whole story
-  (bad checkpoint, bad annotation file); the tools print them without a
-  traceback.
+  (bad checkpoint, bad annotation file, a checkpoint the disk refused); the
+  tools print them without a traceback; :func:`lost_rank_message`: the one
+  line a rank prints when a collective fails because another rank died.
 """
 import os
 import os.path as osp
@@ -155,16 +156,17 @@ _PLAIN_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook')
 _ATOMIC = 'mmaction.AtomicCheckpointHook'
 _ADDED_HOOKS = dict(
     strict_load=dict(type='mmaction.StrictLoadHook'),
-    epoch_seed=dict(type='mmaction.EpochSeedHook'))
+    epoch_seed=dict(type='mmaction.EpochSeedHook'),
+    preemption=dict(type='mmaction.PreemptionHook'))
 
 
 def apply_reliability_hooks(cfg) -> None:
     """Give ``cfg`` lsta_mm's reliability hooks where it lacks them.
 
     mmengine's plain ``CheckpointHook`` becomes ``AtomicCheckpointHook``
-    (same arguments); ``strict_load`` and ``epoch_seed`` are added to
-    ``default_hooks`` unless the config names them (``None`` removes one,
-    as for any default hook).
+    (same arguments); ``strict_load``, ``epoch_seed`` and ``preemption``
+    are added to ``default_hooks`` unless the config names them (``None``
+    removes one, as for any default hook).
     """
     hooks = cfg.setdefault('default_hooks', {})
     checkpoint = hooks.get('checkpoint', None)
@@ -258,8 +260,42 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
     """Errors that carry a complete, user-facing message."""
     from lsta_mm import compat
     from lsta_mm.datasets import AnnotationError
-    from lsta_mm.engine.checkpoint_check import CheckpointMismatchError
+    from lsta_mm.engine import (AtomicWriteError, CheckpointMismatchError,
+                                CheckpointWriteError)
     from lsta_mm.safe_pickle import AnnotationFileError, UnsafePickleError
     return (CheckpointMismatchError, compat.CorruptCheckpointError,
             compat.UnsafeCheckpointError, FileNotFoundError, AnnotationError,
-            AnnotationFileError, UnsafePickleError)
+            AnnotationFileError, UnsafePickleError, CheckpointWriteError,
+            AtomicWriteError)
+
+
+#: What the error of a collective says when a peer is gone (gloo: "Read
+#: error ... Connection reset by peer", "Connection closed by peer", "Timed
+#: out waiting ...ms for recv"; NCCL: "NCCL communicator was aborted").
+_PEER_LOST_MARKERS = ('Connection reset', 'Connection closed',
+                      'Timed out waiting', 'communicator was aborted')
+
+
+def lost_rank_message(err: BaseException) -> Optional[str]:
+    """One line for a collective that failed because a rank is gone.
+
+    None unless a process group is running and ``err`` is torch's
+    distributed error or says that a connection to a peer broke or timed
+    out (gloo raises a plain ``RuntimeError``). Which rank failed is known
+    only to the launcher: torchrun's report names it under "Root Cause".
+    """
+    import torch.distributed as torch_dist
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return None
+    text = str(err)
+    if not (isinstance(err, getattr(torch_dist, 'DistError', ()))
+            or any(marker in text for marker in _PEER_LOST_MARKERS)):
+        return None
+    # gloo: "[.../pair.cc:537] Read error [addr]: Connection reset by
+    # peer. This is typically caused by ..." -> its first sentence
+    first = (text.strip().splitlines() or [type(err).__name__])[0]
+    first = re.sub(r'^\[[^\]]*\]\s*', '', first).split('. ')[0]
+    return (f'rank {torch_dist.get_rank()} of {torch_dist.get_world_size()}: '
+            f'a collective operation failed ({first[:200]}): another rank '
+            'died or stopped responding (the launcher names it; torchrun: '
+            '"Root Cause"). Continue from the last checkpoint with --resume')

@@ -11,6 +11,11 @@ reseeded from (seed, epoch) at each epoch, so a run killed at any moment and
 restarted with ``--resume`` ends with the same weights as an uninterrupted
 one (see ``docs/troubleshooting.md``).
 
+Exit status: 0 when training finished; 1 on an error (one ``[lsta_mm]
+error:`` line for bad input, a full disk, or a rank that lost another
+rank); 75 after a SIGTERM (preemption): the current iteration finished and
+``preempted_iter_N.pth`` was saved; rerun with ``--resume``.
+
 Examples:
     python tools/train.py configs/lsta_ntu60_xsub_joint.py
     python tools/train.py CONFIG --resume              # latest in work_dir
@@ -27,8 +32,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 import lsta_mm  # noqa: E402,F401  (registers components, safe loading)
 from _bootstrap import (  # noqa: E402
-    apply_reliability_hooks, preflight_checkpoint, resolve_work_dir,
-    resume_target, select_dist_backend, shutdown_distributed,
+    apply_reliability_hooks, lost_rank_message, preflight_checkpoint,
+    resolve_work_dir, resume_target, select_dist_backend, shutdown_distributed,
     strict_load_allowance, user_errors)
 
 
@@ -139,6 +144,11 @@ def main(argv=None):
         runner.train()
     except user_errors() as err:
         raise SystemExit(f'[lsta_mm] error: {err}') from None
+    except Exception as err:
+        message = lost_rank_message(err)
+        if message is None:
+            raise
+        raise SystemExit(f'[lsta_mm] error: {message}') from None
     shutdown_distributed()
 
 

@@ -14,7 +14,9 @@ default_hooks = dict(
     # with one error listing the misfitting keys (for fine-tuning, set
     # strict_load.allow_mismatch=[r'^cls_head\.']); random generators
     # reseeded from (seed, epoch), so a resumed run repeats an
-    # uninterrupted one.
+    # uninterrupted one; on SIGTERM (a scheduler's preemption) training
+    # finishes the iteration, saves preempted_iter_N.pth and exits with
+    # status 75, and --resume continues inside that epoch.
     checkpoint=dict(
         type='AtomicCheckpointHook',
         interval=1,
@@ -22,17 +24,20 @@ default_hooks = dict(
         max_keep_ckpts=3),
     strict_load=dict(type='StrictLoadHook'),
     epoch_seed=dict(type='EpochSeedHook'),
+    preemption=dict(type='PreemptionHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
 # backend='nccl' needs CUDA. lsta_mm's tools/train.py and tools/test.py
 # switch to 'gloo' on a machine without CUDA (or when LSTA_DIST_BACKEND is
 # set); with mmaction2's own tools pass
-# `--cfg-options env_cfg.dist_cfg.backend=gloo` on CPU.
+# `--cfg-options env_cfg.dist_cfg.backend=gloo` on CPU. timeout: seconds a
+# collective waits for a rank that stopped responding before the job fails
+# (torch's default is 30 min; see docs/troubleshooting.md).
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
+    dist_cfg=dict(backend='nccl', timeout=600))
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 

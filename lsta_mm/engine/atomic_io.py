@@ -12,7 +12,9 @@ system. A reader therefore sees either the old complete file or the new
 complete file, never a partial one. Temporary files are named
 ``.<name>.lsta-tmp.<pid>`` so no checkpoint pattern (``epoch_*.pth``,
 ``best_*.pth``) ever matches them; :func:`remove_stale_temporaries` deletes
-the ones a killed run left behind.
+the ones a killed run left behind. A write that fails (a full disk,
+``ENOSPC``) removes its temporary file and raises :class:`AtomicWriteError`,
+which names the final file; whatever was under that name stays as it was.
 """
 import glob
 import os
@@ -23,8 +25,8 @@ from typing import List, Union
 from mmengine.fileio import LocalBackend, register_backend
 
 __all__ = [
-    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'TMP_MARKER', 'atomic_write_bytes',
-    'atomic_write_text', 'remove_stale_temporaries'
+    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'AtomicWriteError', 'TMP_MARKER',
+    'atomic_write_bytes', 'atomic_write_text', 'remove_stale_temporaries'
 ]
 
 #: Name under which :class:`AtomicLocalBackend` is registered in mmengine's
@@ -32,6 +34,19 @@ __all__ = [
 ATOMIC_BACKEND = 'lsta_atomic_local'
 #: Infix of temporary file names.
 TMP_MARKER = '.lsta-tmp.'
+
+
+class AtomicWriteError(OSError):
+    """A write of :func:`atomic_write_bytes` failed (e.g. ``ENOSPC``).
+
+    Keeps the ``errno`` of the failure; ``filename`` is the final name.
+    Nothing was written under that name, and the temporary file is gone.
+    """
+
+    def __str__(self) -> str:
+        return (f'could not write {self.filename}: {self.strerror} '
+                f'[Errno {self.errno}]; the partial file was removed and '
+                f'{self.filename} is as it was before')
 
 
 def _temporary_name(path: str) -> str:
@@ -59,6 +74,10 @@ def atomic_write_bytes(path: Union[str, Path], data: bytes) -> None:
     Args:
         path (str | Path): Final file name; its folder is created.
         data (bytes): The whole content.
+
+    Raises:
+        AtomicWriteError: The file system refused a write (full disk,
+            quota, I/O error); ``path`` is unchanged.
     """
     path = os.fspath(path)
     folder = osp.dirname(path)
@@ -71,9 +90,11 @@ def atomic_write_bytes(path: Union[str, Path], data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)  # atomic: old or new file, never half
-    except BaseException:
+    except BaseException as err:
         if osp.exists(tmp):
-            os.remove(tmp)
+            os.remove(tmp)  # a full disk gets its space back
+        if isinstance(err, OSError):
+            raise AtomicWriteError(err.errno, err.strerror, path) from err
         raise
     _fsync_directory(folder)
 

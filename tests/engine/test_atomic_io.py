@@ -1,10 +1,14 @@
 """lsta_mm.engine.atomic_io: a write is seen whole or not at all."""
+import errno
+import os
+
 import pytest
 from mmengine.fileio import get_file_backend
 
 import lsta_mm.engine.atomic_io as atomic_io
 from lsta_mm.engine.atomic_io import (ATOMIC_BACKEND, TMP_MARKER,
-                                      atomic_write_bytes, atomic_write_text,
+                                      AtomicWriteError, atomic_write_bytes,
+                                      atomic_write_text,
                                       remove_stale_temporaries)
 
 
@@ -48,6 +52,30 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
         atomic_write_text(path, 'epoch_2.pth')
     assert path.read_text() == 'epoch_1.pth'
     assert [p.name for p in tmp_path.iterdir()] == ['last_checkpoint']
+
+
+def test_full_disk_names_the_file_and_frees_the_partial_one(
+        tmp_path, monkeypatch):
+    path = tmp_path / 'epoch_2.pth'
+    atomic_write_bytes(path, b'previous')
+    seen = []
+
+    def full_disk_fsync(handle):
+        # the partial temporary exists now; the disk refuses the rest
+        seen.extend(p.name for p in tmp_path.iterdir() if TMP_MARKER in p.name)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(atomic_io.os, 'fsync', full_disk_fsync)
+    with pytest.raises(AtomicWriteError) as info:
+        atomic_write_bytes(path, b'new content')
+    assert len(seen) == 1
+    assert info.value.errno == errno.ENOSPC
+    assert isinstance(info.value, OSError)  # callers catching OSError
+    assert str(info.value) == (
+        f'could not write {path}: No space left on device [Errno 28]; the '
+        f'partial file was removed and {path} is as it was before')
+    assert path.read_bytes() == b'previous'
+    assert [p.name for p in tmp_path.iterdir()] == ['epoch_2.pth']
 
 
 def test_stale_temporaries_are_removed_and_nothing_else(tmp_path):

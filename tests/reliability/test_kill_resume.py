@@ -1,8 +1,10 @@
-"""A training run SIGKILLed at any moment resumes and ends bit-identical.
+"""A training run SIGKILLed at any moment, or stopped by SIGTERM (a
+scheduler's preemption) mid-epoch, resumes and ends bit-identical.
 
 One work directory is killed four times in a row, each time at another
 critical moment, and resumed with ``--resume`` (latest checkpoint) after
-each kill. The final checkpoint must equal the uninterrupted run's
+each kill. Another is preempted twice, inside an epoch and at its last
+iteration. The final checkpoint must equal the uninterrupted run's
 (``reference_run``): same seed, deterministic=True, dropout and random
 frame sampling on, ``max_keep_ckpts=1``.
 """
@@ -12,6 +14,7 @@ from reliability_utils import (PYTHON, RELIABLE, assert_same_state,
                                train_losses)
 
 from lsta_mm.compat import safe_torch_load
+from lsta_mm.engine import PREEMPTED_EXIT_STATUS
 from lsta_mm.engine.atomic_io import TMP_MARKER
 
 SIGKILLED = -9  # subprocess returncode of a process killed by SIGKILL
@@ -25,7 +28,13 @@ def _train(work_dir, ann_file, env, kill=None, resume=True):
     if resume:
         args.append('--resume')
     args += ['--cfg-options', *data_options(ann_file)]
-    return run_tool(args, env, SIGKILLED if kill else 0)
+    if kill is None:
+        status = 0
+    elif kill.startswith('term:'):
+        status = PREEMPTED_EXIT_STATUS
+    else:
+        status = SIGKILLED
+    return run_tool(args, env, status)
 
 
 def _last_checkpoint(work_dir):
@@ -80,4 +89,54 @@ def test_killed_runs_resume_to_the_uninterrupted_result(
         load_state(work_dir / 'epoch_3.pth'),
         load_state(reference_run / 'epoch_3.pth'))
     # the repeated epochs logged the same losses as the reference
+    assert train_losses(work_dir) == train_losses(reference_run)
+
+
+def _checkpoints(work_dir):
+    return sorted(p.name for p in work_dir.glob('*.pth'))
+
+
+def test_sigterm_saves_and_resumes_inside_the_epoch(tmp_path, tiny_ann_file,
+                                                    plugin_env, reference_run):
+    work_dir = tmp_path / 'preempted'
+
+    # 1. SIGTERM before iteration 4 (the 2nd of epoch 2, 3 per epoch): the
+    #    iteration finishes, 5 iterations are saved, the status is 75.
+    out = _train(work_dir, tiny_ann_file, plugin_env, 'term:4', resume=False)
+    assert 'Received SIGTERM: saved' in out
+    assert 'Epoch(train) [2][2/3]' in out  # the signalled iteration ran
+    assert 'Epoch(train) [2][3/3]' not in out  # and nothing after it
+    saved = work_dir / 'preempted_iter_5.pth'
+    assert _last_checkpoint(work_dir) == str(saved)
+    meta = safe_torch_load(str(saved))['meta']
+    assert (meta['epoch'], meta['iter']) == (1, 5)  # inside epoch 2
+    assert _checkpoints(work_dir) == [
+        'best_acc_top1_epoch_1.pth', 'epoch_1.pth', 'preempted_iter_5.pth'
+    ]
+    assert _temporaries(work_dir) == []
+
+    # 2. Resumed inside epoch 2 (its 2 trained batches skipped); SIGTERM
+    #    before its last iteration: saved at the epoch's end, before the
+    #    epoch checkpoint and validation. The older preemption file goes.
+    out = _train(work_dir, tiny_ann_file, plugin_env, 'term:5')
+    assert 'skipping its first 2 batches' in out
+    assert 'Epoch(train) [2][3/3]' in out  # the batch index of the original
+    assert _last_checkpoint(work_dir) == str(work_dir / 'preempted_iter_6.pth')
+    assert _checkpoints(work_dir) == [
+        'best_acc_top1_epoch_1.pth', 'epoch_1.pth', 'preempted_iter_6.pth'
+    ]
+
+    # 3. Resumed at the end of epoch 2: no batch left, epoch 2 is saved and
+    #    validated, epoch 3 runs; the regular checkpoint supersedes the
+    #    preemption checkpoint, which is deleted.
+    out = _train(work_dir, tiny_ann_file, plugin_env)
+    assert 'skipping its first 3 batches' in out
+    assert 'Epoch(val) [2]' in out
+    assert _last_checkpoint(work_dir) == str(work_dir / 'epoch_3.pth')
+    assert 'preempted_iter_6.pth' not in _checkpoints(work_dir)
+
+    # weights, momentum and every logged loss as if never interrupted
+    assert_same_state(
+        load_state(work_dir / 'epoch_3.pth'),
+        load_state(reference_run / 'epoch_3.pth'))
     assert train_losses(work_dir) == train_losses(reference_run)

@@ -1,15 +1,30 @@
-"""CheckpointHook whose checkpoints survive a SIGKILL at any moment."""
+"""CheckpointHook whose checkpoints survive a SIGKILL, a full disk and a
+preemption."""
 import os.path as osp
+import re
 from contextlib import contextmanager
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 
-from lsta_mm.engine.atomic_io import (ATOMIC_BACKEND, atomic_write_text,
+from lsta_mm.engine.atomic_io import (ATOMIC_BACKEND, AtomicWriteError,
+                                      atomic_write_text,
                                       remove_stale_temporaries)
 from lsta_mm.registry import HOOKS
 
-__all__ = ['AtomicCheckpointHook']
+__all__ = ['AtomicCheckpointHook', 'CheckpointWriteError', 'PREEMPTED_TMPL']
+
+#: Name of the checkpoint a preempted run writes after ``N`` iterations.
+PREEMPTED_TMPL = 'preempted_iter_{}.pth'
+_PREEMPTED_RE = re.compile(r'preempted_iter_\d+\.pth')
+
+
+class CheckpointWriteError(RuntimeError):
+    """A checkpoint could not be written (full disk, quota, I/O error).
+
+    The message names the file, the reason and the checkpoint that
+    ``last_checkpoint`` still names.
+    """
 
 
 @HOOKS.register_module()
@@ -32,6 +47,13 @@ class AtomicCheckpointHook(CheckpointHook):
        one is written: with ``max_keep_ckpts=1`` a kill during the save left
        ``last_checkpoint`` naming a deleted file].
     4. Temporary files of killed runs are removed when training starts.
+    5. A write that fails (``ENOSPC``) removes its partial file, leaves the
+       previous checkpoint and ``last_checkpoint`` as they were, and stops
+       training with a :class:`CheckpointWriteError` that says so [the
+       truncated file stayed under the final name].
+    6. :meth:`save_preempted` writes the mid-epoch checkpoint of
+       :class:`~lsta_mm.engine.hooks.PreemptionHook` the same way; the next
+       regular checkpoint supersedes it and deletes it.
 
     Hence ``--resume`` (which reads ``last_checkpoint``) always finds a
     complete checkpoint, or none.
@@ -58,9 +80,48 @@ class AtomicCheckpointHook(CheckpointHook):
                     f'Removed {path}, a checkpoint a killed run did not '
                     'finish writing.')
 
+    def save_preempted(self, runner) -> str:
+        """Save the state after the current training iteration now.
+
+        Written as :data:`PREEMPTED_TMPL` (``preempted_iter_N.pth``, N
+        iterations done) with ``meta.epoch`` the unfinished epoch, so
+        ``--resume`` continues inside that epoch; ``last_checkpoint`` is
+        pointed at it, and an older preemption checkpoint is deleted. Call
+        it on every rank (as the Runner calls hooks); only the main process
+        writes.
+
+        Returns:
+            str: The checkpoint's path.
+        """
+        filename = PREEMPTED_TMPL.format(runner.iter + 1)
+        self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
+        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+        with self._write_errors(runner):
+            # by_epoch=False: meta = (current epoch, iterations done)
+            runner.save_checkpoint(
+                self.out_dir,
+                filename,
+                self.file_client_args,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler,
+                by_epoch=False,
+                backend_args=self.backend_args,
+                **self.args)
+            if is_main_process():
+                atomic_write_text(
+                    osp.join(runner.work_dir, 'last_checkpoint'),
+                    self.last_ckpt)
+        if is_main_process():
+            self._remove_preempted(keep=filename)
+        return self.last_ckpt
+
     def after_train_epoch(self, runner) -> None:
         with self._saving(runner, runner.epoch + 1):
             super().after_train_epoch(runner)
+
+    def after_val_epoch(self, runner, metrics) -> None:
+        with self._write_errors(runner):  # the best checkpoint
+            super().after_val_epoch(runner, metrics)
 
     def after_train_iter(self,
                          runner,
@@ -84,7 +145,8 @@ class AtomicCheckpointHook(CheckpointHook):
         keep = self.max_keep_ckpts
         self.max_keep_ckpts = -1
         try:
-            yield
+            with self._write_errors(runner):
+                yield
         finally:
             self.max_keep_ckpts = keep
         new = self.file_backend.join_path(self.out_dir,
@@ -95,8 +157,11 @@ class AtomicCheckpointHook(CheckpointHook):
             # mmengine rewrote the file in place; make the final state
             # atomic (a kill in between leaves an empty pointer, which
             # resume_target reads as "the newest checkpoint")
-            atomic_write_text(
-                osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
+            with self._write_errors(runner):
+                atomic_write_text(
+                    osp.join(runner.work_dir, 'last_checkpoint'),
+                    self.last_ckpt)
+            self._remove_preempted()
         if keep <= 0 or (self.keep_ckpt_ids
                          and self.keep_ckpt_ids[-1] == step):
             return  # no window, or this step is in it already
@@ -115,3 +180,28 @@ class AtomicCheckpointHook(CheckpointHook):
         elif self.file_backend.isdir(path):
             # checkpoints saved by deepspeed are directories
             self.file_backend.rmtree(path)
+
+    def _remove_preempted(self, keep: str = '') -> None:
+        """Delete the preemption checkpoints that a newer checkpoint (named
+        by ``last_checkpoint``) superseded; ``keep`` is that one's name."""
+        for name in list(
+                self.file_backend.list_dir_or_file(
+                    self.out_dir, list_dir=False, suffix='.pth')):
+            if name != keep and _PREEMPTED_RE.fullmatch(name):
+                self.file_backend.remove(
+                    self.file_backend.join_path(self.out_dir, name))
+
+    @contextmanager
+    def _write_errors(self, runner):
+        """Turn a failed write into one :class:`CheckpointWriteError`."""
+        try:
+            yield
+        except AtomicWriteError as err:
+            pointer = osp.join(runner.work_dir, 'last_checkpoint')
+            named = 'no checkpoint (there is no last_checkpoint)'
+            if osp.isfile(pointer):
+                with open(pointer) as handle:
+                    named = handle.read().strip() or 'no checkpoint'
+            raise CheckpointWriteError(
+                f'{err}. last_checkpoint still names {named}: free space, '
+                'then continue with --resume') from err
