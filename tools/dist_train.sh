@@ -4,6 +4,13 @@
 # GPUS is the number of processes on this machine (on a CPU-only machine:
 # processes, using the gloo backend). Multi-node: set NNODES, NODE_RANK,
 # MASTER_ADDR and PORT on every machine, as with mmaction2's script.
+#
+# Faults (docs/troubleshooting.md): when a rank dies, torchrun stops the
+# others with SIGTERM (SIGKILL 30 s later) and exits 1, naming the rank under
+# "Root Cause"; a rank that hangs is given up after env_cfg.dist_cfg.timeout
+# (600 s). A SIGTERM to torchrun reaches every rank, which saves
+# preempted_iter_N.pth and exits 75; torchrun itself then exits 1. Either
+# way, rerun with --resume.
 set -euo pipefail
 CONFIG=$1
 GPUS=$2
