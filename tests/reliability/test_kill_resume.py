@@ -10,7 +10,7 @@ frame sampling on, ``max_keep_ckpts=1``.
 """
 
 from reliability_utils import (PYTHON, RELIABLE, assert_same_state,
-                               data_options, load_state, run_tool,
+                               data_options, free_port, load_state, run_tool,
                                train_losses)
 
 from lsta_mm.compat import safe_torch_load
@@ -140,3 +140,36 @@ def test_sigterm_saves_and_resumes_inside_the_epoch(tmp_path, tiny_ann_file,
         load_state(work_dir / 'epoch_3.pth'),
         load_state(reference_run / 'epoch_3.pth'))
     assert train_losses(work_dir) == train_losses(reference_run)
+
+
+def _dist_train(work_dir, ann_file, env, *flags, status=0):
+    env = dict(env, PORT=str(free_port()), PYTHON=PYTHON)
+    return run_tool([
+        'bash', 'tools/dist_train.sh', RELIABLE, '2', '--work-dir', work_dir,
+        *flags, '--cfg-options', *data_options(ann_file),
+        'train_dataloader.batch_size=2', 'train_cfg.max_epochs=2'
+    ], env, status)
+
+
+def test_sigterm_to_one_rank_stops_both_and_resumes_exactly(
+        tmp_path, tiny_ann_file, plugin_env):
+    """2 CPU ranks (5 samples each, batch 2: 3 iterations per epoch). Only
+    rank 1 gets SIGTERM: both stop after the same iteration. Each rank's
+    generators and BatchNorm statistics (its own until the epoch's end)
+    come back on resume."""
+    reference, work_dir = tmp_path / 'reference', tmp_path / 'preempted'
+    _dist_train(reference, tiny_ann_file, plugin_env)
+    out = _dist_train(
+        work_dir,
+        tiny_ann_file,
+        dict(plugin_env, LSTA_TEST_KILL='term:4', LSTA_TEST_KILL_RANK='1'),
+        status=1)  # torchrun's own status; each worker's is 75
+    assert out.count(f'exitcode  : {PREEMPTED_EXIT_STATUS} ') == 2
+    assert 'Received a stop request of another rank' in out  # rank 0 logs
+    assert _last_checkpoint(work_dir) == str(work_dir / 'preempted_iter_5.pth')
+
+    _dist_train(work_dir, tiny_ann_file, plugin_env, '--resume')
+    assert_same_state(
+        load_state(work_dir / 'epoch_2.pth'),
+        load_state(reference / 'epoch_2.pth'))
+    assert train_losses(work_dir) == train_losses(reference)
