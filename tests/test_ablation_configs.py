@@ -70,6 +70,8 @@ RECIPE = {
     ('MVC', 0.1, dict(rotate=15, scale=0.1), True, UNIFORM),
     'lsta_ntu60_xsub_joint_center_first':
     ('MVC', 0.1, None, dict(center='first', center_joint=1), UNIFORM),
+    'lsta_ntu60_xsub_joint_frame_span150_zero':
+    ('MVC', 0.1, None, True, ('crop', 150)),
     'lsta_ntu60_xsub_joint_frame_span150':
     ('MVC', 0.1, None, True, ('crop', 150)),
 }
