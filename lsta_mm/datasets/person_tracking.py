@@ -80,7 +80,9 @@ def track_persons(frames: Sequence[Sequence[Detection]],
     track_of = []  # (frame, detection index, track) of every detection
     for t, frame in enumerate(frames):
         boxes = _boxes(frame, use_bbox)
-        live = [k for k, last in enumerate(track_last) if t - last <= max_gap]
+        live = [
+            k for k, last in enumerate(track_last) if t - last - 1 <= max_gap
+        ]
         assigned = {}
         if live and len(frame):
             cost = _centre_distance(
