@@ -380,3 +380,49 @@ param_scheduler = []
     assert 'acc/top1' in text
     with open(dump, 'rb') as handle:
         assert len(pickle.load(handle)) == 2  # the val split
+
+
+def _documented_commands():
+    """The `python tools/data/...` lines of docs/custom_data.md."""
+    with open(osp.join(ROOT, 'docs', 'custom_data.md')) as handle:
+        text = handle.read()
+    blocks = text.split('```bash\n')[1:]
+    return [
+        line for block in blocks
+        for line in block.split('```')[0].splitlines()
+        if line.startswith('python tools/data/')
+    ]
+
+
+def test_documented_commands(tmp_path, run_tool, monkeypatch):
+    """Every data command of docs/custom_data.md on the files it names."""
+    rng = np.random.default_rng(11)
+    data = tmp_path / 'data'
+    _mmpose_tree(data / 'my_clips', rng)
+    (data / 'my_split.json').write_text(
+        json.dumps(
+            dict(
+                train=['kick/clip0', 'kick/clip1', 'wave/clip0'],
+                val=['kick/clip2', 'wave/clip1', 'wave/clip2'])))
+    (data / 'my_arrays').mkdir()
+    for i in range(4):
+        np.save(data / 'my_arrays' / f'a{i}.npy',
+                rng.normal(size=(2, 8, 10, 3)))
+    (data / 'my_labels.csv'
+     ).write_text('clip,label\na0,left\na1,right\na2.npy,left\na3,right\n')
+    doc = open(osp.join(ROOT, 'docs', 'custom_data.md')).read()
+    layout = doc.split('```json\n')[1].split('```')[0]
+    (data / 'my_layout.json').write_text(layout)
+    assert json.loads(layout) == dict(
+        LAYOUT_10, inward=[list(edge) for edge in LAYOUT_10['inward']])
+    commands = _documented_commands()
+    assert len(commands) == 4
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        args = command.split()
+        code, text = run_tool(osp.join(ROOT, args[1]), args[2:])
+        assert code in (0, None), f'{command}:\n{text}'
+    for name in ('my_clips', 'my_clips_own_split', 'my_arrays'):
+        assert (data / 'skeleton' / f'{name}.pkl').is_file()
+    assert load_label_map(str(data / 'skeleton' / 'my_arrays_classes.txt')) \
+        == ['left', 'right']

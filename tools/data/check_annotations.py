@@ -19,6 +19,7 @@ import _bootstrap  # noqa: F401,E402  (tools/_bootstrap: sys.path)
 # isort: on
 from lsta_mm.safe_pickle import (  # noqa: E402
     AnnotationFileError, UnsafePickleError, safe_load_pickle)
+from lsta_mm.datasets.custom_data import load_layout  # noqa: E402
 from lsta_mm.datasets.validation import validate_annotations  # noqa: E402
 from lsta_mm.utils.topology import LAYOUTS  # noqa: E402
 
@@ -40,8 +41,9 @@ def main(argv=None) -> int:
     parser.add_argument('file', help='annotation .pkl')
     parser.add_argument(
         '--layout',
-        choices=sorted(LAYOUTS),
-        help='expected layout (default: guessed from the joint count)')
+        help=f'expected layout: one of {sorted(LAYOUTS)} or a .json/.yaml '
+        f'file with num_node, inward and center (default: guessed from the '
+        f'joint count)')
     parser.add_argument('--num-classes', type=int)
     parser.add_argument(
         '--split', nargs='*', default=(), help='split names that must exist')
@@ -56,7 +58,12 @@ def main(argv=None) -> int:
     except (FileNotFoundError, AnnotationFileError, UnsafePickleError) as err:
         print(f'error: {err}')
         return 2
-    layout = args.layout or guess_layout(data)
+    try:
+        layout = load_layout(args.layout) if args.layout else \
+            guess_layout(data)
+    except ValueError as err:  # an unknown name or a bad layout file
+        print(f'error: {err}')
+        return 2
     problems, summary = validate_annotations(
         data,
         args.file,
@@ -77,7 +84,7 @@ def main(argv=None) -> int:
     label_text = f'labels {labels[0]}..{labels[-1]} ({len(labels)} ' \
         f'distinct)' if labels else 'no labels'
     status = 'OK' if not problems else f'{len(problems)} problem(s)'
-    print(f'{args.file}: {status}; layout={layout}; ' +
+    print(f'{args.file}: {status}; layout={args.layout or layout}; ' +
           ', '.join(f'{k}={v}' for k, v in summary.items()) +
           f'; {label_text}')
     return 1 if problems else 0
