@@ -24,7 +24,7 @@ from lsta_mm.engine.atomic_io import atomic_write_bytes, atomic_write_text
 from lsta_mm.safe_pickle import save_annotations
 from lsta_mm.utils.topology import get_topology
 from .person_tracking import select_persons, track_persons
-from .pose_readers import FORMATS, ConversionError, read_clip
+from .pose_readers import (FORMATS, OPENPOSE_FRAME, ConversionError, read_clip)
 from .validation import (AnnotationError, check_sample, check_split,
                          validate_annotations)
 
@@ -64,10 +64,20 @@ def _extensions(fmt: str) -> Tuple[str, ...]:
     return FORMATS[fmt]
 
 
+def _is_clip(folder: str, name: str, fmt: str) -> bool:
+    """A clip file of ``fmt``, or a folder of OpenPose per-frame files."""
+    path = osp.join(folder, name)
+    if osp.isdir(path):
+        return fmt in ('auto', 'openpose') and any(
+            OPENPOSE_FRAME.search(f) for f in os.listdir(path))
+    return name.lower().endswith(_extensions(fmt))
+
+
 def list_class_tree(root: str,
                     fmt: str = 'auto') -> Tuple[List[ClipItem], List[str]]:
-    """Clips of ``root/<class>/<clip>.<ext>``; labels follow the sorted
-    class names. Sample names are ``<class>/<clip>``.
+    """Clips of ``root/<class>/<clip>.<ext>`` (or ``root/<class>/<clip>/``
+    of OpenPose per-frame files); labels follow the sorted class names.
+    Sample names are ``<class>/<clip>``.
 
     Raises:
         ConversionError: ``root`` is not a folder, has no class folder, or a
@@ -86,10 +96,11 @@ def list_class_tree(root: str,
     for label, name in enumerate(classes):
         folder = osp.join(root, name)
         clips = sorted(
-            f for f in os.listdir(folder) if f.lower().endswith(extensions))
+            f for f in os.listdir(folder) if _is_clip(folder, f, fmt))
         if not clips:
-            raise ConversionError(f'{folder}: class folder has no clips (no '
-                                  f'{"/".join(extensions)} files)')
+            raise ConversionError(
+                f'{folder}: class folder has no clips (no '
+                f'{"/".join(extensions)} files or OpenPose frame folders)')
         for clip in clips:
             items.append(
                 (osp.join(folder,
@@ -120,7 +131,7 @@ def list_labelled_clips(
                               f'(a header `clip,label` is optional)')
     files = {}
     for name in os.listdir(folder):
-        if name.lower().endswith(_extensions(fmt)):
+        if _is_clip(folder, name, fmt):
             files[name] = name
             files.setdefault(osp.splitext(name)[0], name)
     values = [r[1].strip() for r in rows]

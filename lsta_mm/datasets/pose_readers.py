@@ -14,7 +14,11 @@ Formats (``coord_dims`` is 2 for image keypoints, 3 for 3-D joints):
   ...]}``, or the same frames under ``"instance_info"`` (mmpose's
   ``topdown_demo_with_mmdet.py``). 2-D and 3-D (``pose3d``) alike.
 * ``openpose``: the Kinetics-Skeleton JSON of OpenPose poses, read by
-  :func:`~lsta_mm.datasets.kinetics_json.load_kinetics_json`.
+  :func:`~lsta_mm.datasets.kinetics_json.load_kinetics_json`; or a folder
+  of OpenPose's own per-frame files (``--write_json``:
+  ``<video>_<frame number>_keypoints.json`` with ``people`` and their
+  ``pose_keypoints_2d`` ``[x0, y0, c0, x1, ...]``; any OpenPose model, the
+  layout gives the joint count).
 * ``npy`` / ``npz``: an array ``(T, V, C)`` or ``(M, T, V, C)`` (``npz``:
   key ``keypoint``, optional ``keypoint_score`` ``(M, T, V)``); C is
   ``coord_dims``, or ``coord_dims + 1`` with the score last. Persons are
@@ -25,7 +29,9 @@ Formats (``coord_dims`` is 2 for image keypoints, 3 for 3-D joints):
 """
 import csv
 import json
+import os
 import os.path as osp
+import re
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -123,9 +129,54 @@ def read_mmpose_json(path: str, num_node: int,
     return frames
 
 
+#: OpenPose's per-frame file name: ``<video>_<frame number>_keypoints.json``.
+OPENPOSE_FRAME = re.compile(r'_(\d+)_keypoints\.json$')
+
+
+def _read_openpose_frames(folder: str, num_node: int,
+                          coord_dims: int) -> List[List[Detection]]:
+    """Per-frame detections of a folder of OpenPose ``--write_json``
+    files (frames numbered by their file names)."""
+    if coord_dims != 2:
+        raise ConversionError(f'{folder}: OpenPose keypoints are 2-D but '
+                              f'the layout has {coord_dims} coordinates')
+    numbered = {}
+    for name in os.listdir(folder):
+        match = OPENPOSE_FRAME.search(name)
+        if match:
+            numbered[int(match.group(1))] = osp.join(folder, name)
+    if not numbered:
+        raise ConversionError(f'{folder}: empty clip: no OpenPose '
+                              f'*_<frame>_keypoints.json files')
+    first = min(numbered)
+    frames: List[List[Detection]] = [[]
+                                     for _ in range(max(numbered) - first + 1)]
+    for number, path in sorted(numbered.items()):
+        data = _load_json(path)
+        if not isinstance(data, dict) or not isinstance(
+                data.get('people'), list):
+            raise ConversionError(f'{path}: not an OpenPose frame (no '
+                                  f'`people` list)')
+        for index, person in enumerate(data['people']):
+            flat = np.asarray(
+                person.get('pose_keypoints_2d', []), dtype=np.float64)
+            if flat.size % 3:
+                raise ConversionError(
+                    f'{path}: person {index}: pose_keypoints_2d has '
+                    f'{flat.size} values, not (x, y, confidence) triples')
+            joints = flat.reshape(-1, 3)
+            frames[number - first].append(
+                _detection(path, number, index, joints[:, :2], joints[:, 2],
+                           None, num_node, coord_dims))
+    return frames
+
+
 def _read_openpose_json(path: str, num_node: int,
                         coord_dims: int) -> List[List[Detection]]:
-    """Per-frame detections of a Kinetics-Skeleton (OpenPose) JSON file."""
+    """Per-frame detections of a Kinetics-Skeleton (OpenPose) JSON file,
+    or of a folder of OpenPose's per-frame files."""
+    if osp.isdir(path):
+        return _read_openpose_frames(path, num_node, coord_dims)
     if num_node != KINETICS_NUM_JOINTS or coord_dims != 2:
         raise ConversionError(
             f'{path}: OpenPose JSON has {KINETICS_NUM_JOINTS} 2-D joints but '
@@ -275,7 +326,10 @@ def _load_json(path: str):
 
 def detect_format(path: str) -> str:
     """The format of a file from its extension (and, for JSON, its top
-    level: Kinetics-Skeleton files are dicts with ``data``)."""
+    level: Kinetics-Skeleton files are dicts with ``data``); a folder is a
+    clip of OpenPose per-frame files."""
+    if osp.isdir(path):
+        return 'openpose'  # a folder of per-frame files
     ext = osp.splitext(path)[1].lower()
     if ext == '.json':
         data = _load_json(path)

@@ -426,3 +426,57 @@ def test_documented_commands(tmp_path, run_tool, monkeypatch):
         assert (data / 'skeleton' / f'{name}.pkl').is_file()
     assert load_label_map(str(data / 'skeleton' / 'my_arrays_classes.txt')) \
         == ['left', 'right']
+
+
+def _write_openpose_frames(folder, rng, num_node=18, frames=8):
+    """OpenPose --write_json output: two persons listed in random order.
+    Returns their (T, V, 2) trajectories (left, right)."""
+    folder.mkdir(parents=True)
+    left = rng.uniform(50, 150,
+                       (num_node, 2)) + np.arange(frames)[:, None, None]
+    right = rng.uniform(400, 500,
+                        (num_node, 2)) - np.arange(frames)[:, None, None]
+    for t in range(frames):
+        people = [
+            dict(
+                person_id=[-1],
+                pose_keypoints_2d=np.c_[
+                    np.round(p[t], 2),
+                    np.full(num_node, 0.7)].ravel().tolist())
+            for p in (left, right)
+        ]
+        people = [people[i] for i in rng.permutation(2)]
+        (folder / f'video_{t:012d}_keypoints.json').write_text(
+            json.dumps(dict(version=1.3, people=people)))
+    return np.round(left, 2), np.round(right, 2)
+
+
+def test_openpose_frame_folders_are_tracked(tmp_path, run_tool):
+    rng = np.random.default_rng(12)
+    truth = {}
+    for name in ('jump', 'sit'):
+        for i in range(2):
+            truth[f'{name}/v{i}'] = _write_openpose_frames(
+                tmp_path / 'clips' / name / f'v{i}', rng)
+    out = tmp_path / 'op.pkl'
+    code, text = run_tool(TOOL, [
+        str(tmp_path / 'clips'), '--out',
+        str(out), '--layout', 'openpose', '--workers', '1'
+    ])
+    assert code == 0, text
+    with open(out, 'rb') as handle:
+        annotations = pickle.load(handle)['annotations']
+    assert len(annotations) == 4
+    for anno in annotations:
+        left, right = truth[anno['frame_dir']]
+        persons = anno['keypoint']  # equal scores: first seen first
+        assert persons.shape == (2, 8, 18, 2)
+        first = int(persons[0, 0, 0, 0] > 300)
+        np.testing.assert_allclose(persons[first], left, atol=1e-3)
+        np.testing.assert_allclose(persons[1 - first], right, atol=1e-3)
+    # OpenPose's BODY_25 model against the 18-joint layout: refused
+    _write_openpose_frames(tmp_path / 'clips' / 'sit' / 'body25', rng, 25)
+    text = _refusal(run_tool, tmp_path / 'clips', tmp_path / 'x.pkl',
+                    '--layout', 'openpose')
+    assert 'body25/video_000000000000_keypoints.json: frame 0, person 0 ' \
+        'has 25 joints but the layout has 18' in text
