@@ -480,3 +480,53 @@ def test_openpose_frame_folders_are_tracked(tmp_path, run_tool):
                     '--layout', 'openpose')
     assert 'body25/video_000000000000_keypoints.json: frame 0, person 0 ' \
         'has 25 joints but the layout has 18' in text
+
+
+def test_converted_npy_with_custom_layout_trains(tmp_path, run_tool):
+    """.npy clips of the 10-joint layout dict -> pkl -> 1 epoch of
+    tools/train.py (the dict is restated in graph_cfg, the pipeline and the
+    dataset, and replaces the bases' name with ``_delete_``)."""
+    rng = np.random.default_rng(13)
+    for name in ('a', 'b'):
+        (tmp_path / 'clips' / name).mkdir(parents=True)
+        for i in range(3):
+            np.save(tmp_path / 'clips' / name / f'c{i}.npy',
+                    rng.normal(size=(1, 16, 10, 3)))
+    (tmp_path / 'layout.json').write_text(json.dumps(LAYOUT_10))
+    out = tmp_path / 'arrays.pkl'
+    code, text = run_tool(TOOL, [
+        str(tmp_path / 'clips'), '--out',
+        str(out), '--layout',
+        str(tmp_path / 'layout.json'), '--workers', '1'
+    ])
+    assert code == 0, text
+    config = tmp_path / 'tiny_layout10.py'
+    config.write_text(f'''
+_base_ = [{osp.join(ROOT, 'configs', 'lsta_ntu60_xsub_joint.py')!r}]
+my_layout = {LAYOUT_10!r}
+model = dict(
+    backbone=dict(
+        graph_cfg=dict(_delete_=True, layout=my_layout), num_person=1,
+        stage_channels=(12, 24), stage_strides=(1, 2)),
+    cls_head=dict(num_classes=2, in_channels=24))
+pipeline = [dict(type='SkeletonStream', layout=my_layout, num_person=1,
+                 clip_len=16, test_mode=True),
+            dict(type='PackActionInputs')]
+data = dict(type='LSTAPoseDataset', ann_file={str(out)!r},
+            layout=my_layout, num_classes=2, num_person=1, pipeline=pipeline)
+loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
+train_dataloader = dict(**loader, dataset=dict(
+    _delete_=True, split='train', **data))
+val_dataloader = dict(**loader, dataset=dict(
+    _delete_=True, split='val', test_mode=True, **data))
+test_dataloader = dict(**loader, dataset=dict(
+    _delete_=True, split='val', test_mode=True, **data))
+train_cfg = dict(max_epochs=1, val_interval=1)
+param_scheduler = []
+''')
+    work_dir = tmp_path / 'work'
+    code, text = run_tool(
+        osp.join(ROOT, 'tools', 'train.py'),
+        [str(config), '--work-dir', str(work_dir)])
+    assert code in (0, None), text[-3000:]
+    assert (work_dir / 'epoch_1.pth').is_file()
