@@ -245,6 +245,11 @@ def _convert_one(item: ClipItem, **kwargs):
         return clip_to_annotation(item, **kwargs), None
     except (ConversionError, OSError) as err:
         return None, str(err)
+    except (ValueError, TypeError, KeyError, IndexError) as err:
+        # a file of the right kind with values of the wrong type
+        return None, (f'{item[0]}: not readable as '
+                      f'{kwargs.get("fmt", "auto")} pose data '
+                      f'({type(err).__name__}: {err})')
 
 
 def label_map_path(out: str) -> str:

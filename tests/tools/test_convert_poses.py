@@ -530,3 +530,15 @@ param_scheduler = []
         [str(config), '--work-dir', str(work_dir)])
     assert code in (0, None), text[-3000:]
     assert (work_dir / 'epoch_1.pth').is_file()
+
+
+def test_refuses_malformed_values(tmp_path, run_tool):
+    rng = np.random.default_rng(14)
+    _mmpose_tree(tmp_path / 'clips', rng, per_class=2)
+    path = tmp_path / 'clips' / 'kick' / 'clip1.json'
+    frames = json.loads(path.read_text())
+    frames[2]['instances'][0]['keypoints'] = [['a', 'b']] * 17
+    path.write_text(json.dumps(frames))
+    text = _refusal(run_tool, tmp_path / 'clips', tmp_path / 'x.pkl')
+    assert f'{path}: not readable as auto pose data (ValueError' in text
+    assert 'Traceback' not in text
