@@ -143,8 +143,6 @@ def checkpoint_safe_globals() -> Tuple:
     return tuple(allow)
 
 
-
-
 #: How ``torch.save`` files begin: a zip archive (the default since torch
 #: 1.6) or, in the legacy format, the pickled magic number.
 _TORCH_FILE_PREFIXES = (b'PK\x03\x04',

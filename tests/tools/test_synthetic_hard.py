@@ -55,8 +55,8 @@ def test_time_reversed_twins_are_the_same_performance_backwards(
 def test_side_pairs_move_the_named_side(right, left):
     limb = (sh.ARM if 'wave' in right else sh.LEG)
     end = 2  # wrist / ankle
-    for name, moving, still in ((right, 'right', 'left'), (left, 'left',
-                                                          'right')):
+    for name, moving, still in ((right, 'right', 'left'),
+                                (left, 'left', 'right')):
         travel = _travel(_perform(name), [limb[moving][end],
                                           limb[still][end]])
         assert travel[0] > 2 * travel[1], (name, travel)

@@ -109,7 +109,8 @@ def main(argv=None):
     samples = int(matrix.sum())
     correct = int(np.trace(matrix))
     print(f'{len(args.dumps)} dump(s), {samples} predictions, '
-          f'{samples - correct} mistakes, top-1 {100 * correct / samples:.1f} %')
+          f'{samples - correct} mistakes, '
+          f'top-1 {100 * correct / samples:.1f} %')
     print('\nmost frequent mistakes (true -> predicted: count, share of '
           'the true class):')
     for true, pred, count, share in top_mistakes(matrix, args.top):
