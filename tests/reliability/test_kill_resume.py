@@ -164,7 +164,10 @@ def test_sigterm_to_one_rank_stops_both_and_resumes_exactly(
         tiny_ann_file,
         dict(plugin_env, LSTA_TEST_KILL='term:4', LSTA_TEST_KILL_RANK='1'),
         status=1)  # torchrun's own status; each worker's is 75
-    assert out.count(f'exitcode  : {PREEMPTED_EXIT_STATUS} ') == 2
+    # torchrun lists the workers it saw exit before it tore the rest down:
+    # one or both, depending on which exit it polls first (both ranks save,
+    # meet at a barrier and exit 75; the checkpoint below is the proof)
+    assert out.count(f'exitcode  : {PREEMPTED_EXIT_STATUS} ') >= 1
     assert 'Received a stop request of another rank' in out  # rank 0 logs
     assert _last_checkpoint(work_dir) == str(work_dir / 'preempted_iter_5.pth')
 
