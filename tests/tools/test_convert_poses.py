@@ -342,6 +342,16 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ['clips', 'x.pkl']
 
 
+def _train_one_epoch(run_tool, config, work_dir):
+    """``tools/train.py CONFIG``; the run must end with ``epoch_1.pth``."""
+    code, text = run_tool(
+        osp.join(ROOT, 'tools', 'train.py'),
+        [str(config), '--work-dir', str(work_dir)])
+    assert code in (0, None), text[-3000:]
+    assert (work_dir / 'epoch_1.pth').is_file()
+    return work_dir
+
+
 def test_converted_json_trains_and_tests(mmpose_pkl, tmp_path, run_tool):
     """The mmpose pkl -> 1 epoch of tools/train.py -> tools/test.py, with
     the COCO-17 example config at a tiny width."""
@@ -362,12 +372,7 @@ test_dataloader = dict(**loader, dataset=dict(**data))
 train_cfg = dict(max_epochs=1, val_interval=1)
 param_scheduler = []
 ''')
-    work_dir = tmp_path / 'work'
-    code, text = run_tool(
-        osp.join(ROOT, 'tools', 'train.py'),
-        [str(config), '--work-dir', str(work_dir)])
-    assert code in (0, None), text[-3000:]
-    assert (work_dir / 'epoch_1.pth').is_file()
+    work_dir = _train_one_epoch(run_tool, config, tmp_path / 'work')
     dump = tmp_path / 'scores.pkl'
     code, text = run_tool(
         osp.join(ROOT, 'tools', 'test.py'), [
@@ -524,12 +529,7 @@ test_dataloader = dict(**loader, dataset=dict(
 train_cfg = dict(max_epochs=1, val_interval=1)
 param_scheduler = []
 ''')
-    work_dir = tmp_path / 'work'
-    code, text = run_tool(
-        osp.join(ROOT, 'tools', 'train.py'),
-        [str(config), '--work-dir', str(work_dir)])
-    assert code in (0, None), text[-3000:]
-    assert (work_dir / 'epoch_1.pth').is_file()
+    _train_one_epoch(run_tool, config, tmp_path / 'work')
 
 
 def test_refuses_malformed_values(tmp_path, run_tool):
