@@ -262,9 +262,14 @@ def synchronize(device: str) -> None:
 class Runner:
     """One model with its optimiser and input, stepping on demand."""
 
-    def __init__(self, key, label, model_cfg, device, amp, batch, num_frames):
+    def __init__(self, key, label, model_cfg, device, amp, batch, num_frames,
+                 compile_backbone=False):
         self.key, self.label, self.device, self.amp = key, label, device, amp
         self.model = build_model(model_cfg, device)
+        if compile_backbone:
+            # The backbone holds every operator worth fusing; the data
+            # preprocessor and GCNHead stay eager.
+            self.model.backbone = torch.compile(self.model.backbone)
         self.optim_wrapper = make_optim_wrapper(self.model, amp)
         self.data = make_batch(batch, num_frames, device)
         self.batch = batch
@@ -429,7 +434,8 @@ def run_benchmark(args) -> Dict:
         entry = results['frames'][str(num_frames)]
         runners = [
             Runner(key, label, model_cfg, device, args.amp, args.batch,
-                   num_frames) for key, label, model_cfg in resolved
+                   num_frames, args.compile)
+            for key, label, model_cfg in resolved
         ]
         print(f'T={num_frames}: warm-up ({args.warmup} steps per model)',
               file=sys.stderr)
@@ -495,6 +501,7 @@ def machine_info(args) -> Dict:
         torch=torch.__version__,
         device=args.device,
         amp=bool(args.amp),
+        compile=bool(args.compile),
         batch=args.batch,
         num_person=2,
         warmup=args.warmup,
@@ -525,7 +532,8 @@ def format_tables(results: Dict) -> str:
         f"Date: {meta['date']}; machine: {meta['cpu']} "
         f"({meta['cores']} cores, {meta['threads']} torch threads)"
         + (f", GPU {meta['gpu']}" if 'gpu' in meta else '') +
-        f"; device {meta['device']}{' + AMP' if meta['amp'] else ''}; "
+        f"; device {meta['device']}{' + AMP' if meta['amp'] else ''}"
+        f"{' + torch.compile' if meta.get('compile') else ''}; "
         f"torch {meta['torch']}; batch N={meta['batch']}, "
         f"M={meta['num_person']}, V={NUM_JOINTS}, C={NUM_COORDS}; "
         f"median of {meta['repeats']} interleaved steps after "
@@ -704,6 +712,11 @@ def parse_args(argv=None):
         '--amp',
         action='store_true',
         help='mixed precision (CUDA): AmpOptimWrapper and autocast')
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile (Inductor) every backbone before warm-up; '
+        'the warm-up steps include the compilation')
     parser.add_argument(
         '--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument(
