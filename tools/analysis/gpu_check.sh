@@ -16,7 +16,7 @@
 # Environment: PYTHON (default python3), LEARN_SECONDS (phase 1, default
 # 280), DEVICE (cuda; cpu to rehearse), SMOKE_SECONDS (phase 2, 90),
 # BENCH_SECONDS (phase 3, 140),
-# LEARN_E24 / LEARN_E8 (models per budget), LEARN_SEEDS, LEARN_ANN (the
+# WORK (run folders, default OUT/work), LEARN_E24 / LEARN_E8 (models per budget), LEARN_SEEDS, LEARN_ANN (the
 # hard benchmark pkl; generated when absent).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -31,7 +31,7 @@ LEARN_E24="${LEARN_E24:-lsta lsta_lr4x stgcnpp stgcn lsta_fragment_act lsta_frag
 LEARN_E8="${LEARN_E8:-lsta lsta_lr4x stgcn stgcnpp lsta_fragment_act lsta_fragment_act_lr4x lsta_bone stgcn_bone stgcnpp_bone}"
 LEARN_SEEDS="${LEARN_SEEDS:-0 1 2}"
 LEARN_ANN="${LEARN_ANN:-data/benchmark/ntu_hard_3d.pkl}"
-WORK="$OUT/work"
+WORK="${WORK:-$OUT/work}"  # run folders (checkpoints stay out of the archive)
 mkdir -p "$OUT" "$WORK"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 START=$(date +%s)
@@ -133,5 +133,5 @@ for model in lsta stgcn; do bench amp_compile $model --amp --compile; done
 
 # Results: one archive without checkpoints --------------------------------
 tar -czf "$OUT/gpu_check.tar.gz" --exclude='*.pth' --exclude='last_checkpoint' \
-    -C "$OUT" work
+    -C "$WORK" .
 say "done: $OUT/gpu_check.tar.gz ($(du -h "$OUT/gpu_check.tar.gz" | cut -f1))"
