@@ -2,12 +2,14 @@
 
 This module is imported first by :mod:`lsta_mm` and changes nothing in
 site-packages. It is the one place where importing :mod:`lsta_mm` changes
-process-wide state; the three changes, each as narrow as it can be:
+process-wide state; the four changes, each as narrow as it can be:
 1. a stand-in module for mmaction2's missing ``drn`` package (only when
    the folder is missing); 2. the safe local-file checkpoint loader
    (``CheckpointLoader.register_scheme(prefixes='', force=True)``, the
    prefix mmengine's own tools load through); 3. one warnings filter for
-   the single message mmcv-lite prints about its compiled ops.
+   the single message mmcv-lite prints about its compiled ops; 4. with
+   transformers >= 5 installed, mmaction2's VindLU models left unimported
+   (:func:`skip_vindlu_on_transformers5`).
 
 1. **mmaction2 1.2.0 ships without ``mmaction/models/localizers/drn/``.**
    ``mmaction/models/localizers/__init__.py`` still does
@@ -51,7 +53,7 @@ __all__ = [
     'checkpoint_safe_globals', 'CorruptCheckpointError', 'keep_for_next_load',
     'UnsafeCheckpointError', 'install_drn_placeholder',
     'install_safe_checkpoint_loader', 'safe_torch_load',
-    'safe_load_from_local'
+    'safe_load_from_local', 'skip_vindlu_on_transformers5'
 ]
 
 
@@ -103,6 +105,50 @@ def install_drn_placeholder() -> bool:
     package.drn = submodule
     sys.modules[_DRN_PACKAGE] = package
     sys.modules[_DRN_PACKAGE + '.drn'] = submodule
+    return True
+
+
+def _installed_version(distribution: str) -> Optional[str]:
+    from importlib import metadata
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def skip_vindlu_on_transformers5(
+        transformers_version: Optional[str] = None) -> bool:
+    """Keep ``import mmaction.models`` working next to transformers >= 5.
+
+    mmaction2 1.2.0 imports its VindLU video-text models whenever
+    transformers >= 4.28 is installed (``WITH_MULTIMODAL`` in
+    ``mmaction.utils.dependency``), and that code imports
+    ``apply_chunking_to_forward`` from ``transformers.modeling_utils``,
+    which transformers 5 removed: ``import mmaction.models`` then raises
+    ``ImportError`` (seen with transformers 5.17 on a GPU machine). With
+    transformers 5 or later, the flag is set False before
+    ``mmaction.models`` is first imported; mmaction2 then registers its own
+    placeholders for the three VindLU models. No skeleton model uses them.
+
+    Args:
+        transformers_version: the installed version (read from the
+            package metadata when None, without importing transformers).
+
+    Returns:
+        bool: True when the VindLU import was switched off.
+    """
+    if 'mmaction.models' in sys.modules:
+        return False
+    version = transformers_version or _installed_version('transformers')
+    if version is None:
+        return False
+    major = re.match(r'\d+', version)
+    if major is None or int(major.group()) < 5:
+        return False
+    from mmaction.utils import dependency
+    if not dependency.WITH_MULTIMODAL:
+        return False
+    dependency.WITH_MULTIMODAL = False
     return True
 
 
@@ -294,4 +340,5 @@ warnings.filterwarnings(
     'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
 
 install_drn_placeholder()
+skip_vindlu_on_transformers5()
 install_safe_checkpoint_loader()

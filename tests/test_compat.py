@@ -156,3 +156,40 @@ def test_text_cut_inside_a_character_is_still_text(tmp_path):
     path.write_bytes(b'a' * 511 + 'é'.encode() * 3)  # é spans bytes 512-513
     with pytest.raises(CorruptCheckpointError, match='it holds text'):
         safe_torch_load(str(path))
+
+
+_VINDLU_PROBE = '''
+import importlib.util, sys
+import mmaction.utils.dependency as dependency
+dependency.WITH_MULTIMODAL = True  # as with transformers >= 4.28 installed
+spec = importlib.util.spec_from_file_location('compat_probe', sys.argv[1])
+compat = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(compat)
+print(compat.skip_vindlu_on_transformers5(sys.argv[2]),
+      dependency.WITH_MULTIMODAL)
+if sys.argv[2].startswith('5'):
+    import mmaction.models  # noqa: F401  (no VindLU import)
+    from mmaction.registry import MODELS
+    print('VindLUVQA' in MODELS.module_dict)
+'''
+
+
+@pytest.mark.parametrize('version,expected', [
+    ('5.17.0', ['True False', 'True']),
+    ('4.46.3', ['False True']),
+])
+def test_vindlu_skipped_with_transformers5(version, expected):
+    """transformers 5 removed a name mmaction2's VindLU imports: the flag
+    that imports VindLU is switched off before ``mmaction.models`` loads
+    (its placeholders registered instead); transformers 4 is left alone."""
+    out = subprocess.run(
+        [sys.executable, '-c', _VINDLU_PROBE, compat.__file__, version],
+        capture_output=True,
+        text=True,
+        check=True)
+    assert out.stdout.split('\n')[:len(expected)] == expected
+
+
+def test_vindlu_flag_untouched_once_mmaction_models_is_imported():
+    import mmaction.models  # noqa: F401
+    assert compat.skip_vindlu_on_transformers5('5.0.0') is False
