@@ -143,3 +143,28 @@ def test_preset_files_convert_with_our_converter(tmp_path, run_tool):
     assert names == [sh.ACTIONS[i].name for i in sh.PRESETS['tiny']['labels']]
     two = [a for a in data['annotations'] if a['keypoint'].shape[0] == 2]
     assert not two  # the tiny preset's four actions are one-person ones
+
+
+def test_tempo_pair_error_bounds_what_a_stretched_clip_can_tell():
+    """The march pair differs only in tempo: a clip stretched over the
+    recording keeps only the action's share of it, so some error is
+    unavoidable; a clip at one frame rate keeps its duration and separates
+    the pair. The clap pair differs in count, which timing cannot tell."""
+    march = sh.tempo_pair_error(samples=50_000)
+    assert 0.1 < march['stretched'] < 0.25
+    assert march['one_rate'] < 0.01
+    clap = sh.tempo_pair_error('clap twice', 'clap four times',
+                               samples=50_000)
+    assert clap['stretched'] > 0.45 and clap['one_rate'] > 0.45
+
+
+def test_recording_duration_follows_the_tempo_rule():
+    """A performance lasts idle + action_frames(frames, speed) frames."""
+    rng = np.random.default_rng(3)
+    keypoint = sh.perform(LABEL['march in place quickly'], BODIES, rng)
+    rng = np.random.default_rng(3)
+    speed = BODIES[0].speed * rng.uniform(*sh.TAKE_SPEED)
+    before = rng.integers(5, 36)
+    action = sh.action_frames(45, speed)
+    after = rng.integers(5, 36)
+    assert keypoint.shape[1] == before + action + after

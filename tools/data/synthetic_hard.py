@@ -36,7 +36,8 @@ import numpy as np
 
 __all__ = [
     'ACTIONS', 'PRESETS', 'TRAIN_SUBJECTS', 'Performer', 'class_names',
-    'make_performer', 'perform', 'recordings', 'write_recordings'
+    'make_performer', 'perform', 'recordings', 'tempo_pair_error',
+    'write_recordings'
 ]
 
 #: Official NTU-60 cross-subject training subjects (of performers 1-40).
@@ -73,6 +74,18 @@ class Performer(NamedTuple):
     brisk: float  # 0 smooth (sine) to 1 brisk (sharp onsets)
 
 
+#: Tempo of a performer (the ``speed`` of :class:`Performer`), and of one
+#: take of theirs relative to it.
+PERFORMER_SPEED = (0.8, 1.25)
+TAKE_SPEED = (0.9, 1.1)
+
+
+def action_frames(frames_at_speed_1, speed):
+    """Frames an action lasts at ``speed`` (scalars or arrays)."""
+    return np.maximum(np.round(np.divide(frames_at_speed_1, speed)),
+                      12).astype(int)
+
+
 def make_performer(subject: int, seed: int = 0) -> Performer:
     """The performer ``subject`` (1-40) of a dataset seed."""
     rng = np.random.default_rng([seed, subject, 7])
@@ -84,7 +97,7 @@ def make_performer(subject: int, seed: int = 0) -> Performer:
         shoulders=rng.uniform(0.85, 1.2),
         lean=rng.uniform(0.0, 0.18),
         carriage=rng.uniform(0.0, 0.12),
-        speed=rng.uniform(0.8, 1.25),
+        speed=rng.uniform(*PERFORMER_SPEED),
         amplitude=rng.uniform(0.75, 1.25),
         brisk=rng.uniform(0.0, 1.0))
 
@@ -369,7 +382,7 @@ def _handshake(cs, bodies, scene, rng):
 
 def _push(cs, bodies, scene, rng):
     u = scene.progress()
-    (pusher, pushed), (c_a, c_b) = bodies, cs
+    (pusher, _), (c_a, c_b) = bodies, cs
     reach = _bump(u, pusher.brisk)**0.5
     for side in ARM:
         c_a.wrist[side][:] = [SIDE_SIGN[side] * 0.15, -0.05,
@@ -481,10 +494,10 @@ def perform(label: int,
     """One clean performance of action ``label``: ``(M, T, 25, 3)`` joint
     positions in the first performer's body frame (metres)."""
     action = ACTIONS[label]
-    speed = bodies[0].speed * rng.uniform(0.9, 1.1)
+    speed = bodies[0].speed * rng.uniform(*TAKE_SPEED)
     scene = Scene(
         before=int(rng.integers(idle[0], idle[1] + 1)),
-        action=max(int(round(action.frames / speed)), 12),
+        action=int(action_frames(action.frames, speed)),
         after=int(rng.integers(idle[0], idle[1] + 1)))
     people = bodies[:action.persons]
     walking = action.animate is _walk_towards  # they start further apart
@@ -545,6 +558,55 @@ class Recording(NamedTuple):
     label: int
     keypoint: np.ndarray  # (M, T, 25, 3)
     swapped_frames: tuple  # frames whose bodies are listed in reverse
+
+
+def tempo_pair_error(slow: str = 'march in place slowly',
+                     quick: str = 'march in place quickly',
+                     preset: str = 'hard',
+                     samples: int = 200_000,
+                     seed: int = 0) -> Dict[str, float]:
+    """The least error any classifier can make between two actions that
+    differ only in tempo, from what a clip keeps of their timing.
+
+    Durations are drawn as :func:`perform` draws them (performer and take
+    speed, idle frames before and after from the preset). Two readings:
+
+    - ``'stretched'``: the clip is spread over the whole recording
+      (``longer='uniform'``, mmaction2's ``UniformSampleFrames``); only the
+      share of the recording the action fills survives, ``action / total``;
+    - ``'one_rate'``: every clip frame is the same time apart, so the
+      action's duration in frames survives.
+
+    The error is the overlap of the two classes' histograms of that
+    quantity with equal priors (Bayes error), estimated from ``samples``
+    draws per class; small cues the reading may also keep (the length of
+    unrelated movements in the idle time) are ignored.
+
+    Returns:
+        dict: ``{'stretched': e1, 'one_rate': e2}``, each in [0, 0.5].
+    """
+    names = [action.name for action in ACTIONS]
+    idle = PRESETS[preset]['idle']
+    rng = np.random.default_rng(seed)
+    shares, durations = [], []
+    for name in (slow, quick):
+        speed = (rng.uniform(*PERFORMER_SPEED, samples) *
+                 rng.uniform(*TAKE_SPEED, samples))
+        action = action_frames(ACTIONS[names.index(name)].frames, speed)
+        idle_frames = rng.integers(idle[0], idle[1] + 1, (2, samples))
+        total = action + idle_frames.sum(0)
+        shares.append(action / total)
+        durations.append(action)
+
+    def overlap(a, b, edges):
+        ha, _ = np.histogram(a, edges)
+        hb, _ = np.histogram(b, edges)
+        return float(np.minimum(ha, hb).sum() / (2 * samples))
+
+    longest = max(int(d.max()) for d in durations) + 2
+    return dict(
+        stretched=overlap(*shares, np.linspace(0, 1, 201)),
+        one_rate=overlap(*durations, np.arange(longest + 1) - 0.5))
 
 
 #: Presets: classes (labels), recordings per class for the training and
