@@ -36,6 +36,7 @@ EXPECTED = {
     'lsta_ntu60_xsub_joint_s4': DEFAULT[:3] + (4, ) + DEFAULT[4:],
     'lsta_ntu60_xsub_joint_s8': DEFAULT[:3] + (8, ) + DEFAULT[4:],
     'lsta_ntu60_xsub_joint_stride_in_atpa': DEFAULT,
+    'lsta_ntu60_xsub_bone_root_position': DEFAULT,
 }
 # the learning factors (docs/model.md): ATPA / MAM start and placement
 # name -> (attention_position, neutral_start, gate_scale, zero_init_branch,
@@ -208,3 +209,12 @@ def test_parameter_counts_differ_where_expected():
     assert counts['lsta_ntu60_xsub_joint_avgpool'] == base
     assert counts['lsta_ntu60_xsub_joint_stride_in_atpa'] == base
     assert counts['lsta_ntu60_xsub_joint_gcn_k8'] == base
+
+
+def test_bone_root_position_config_sets_it_in_every_stream():
+    cfg = Config.fromfile(
+        osp.join(ABLATIONS, 'lsta_ntu60_xsub_bone_root_position.py'))
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        stream = cfg[key].dataset.pipeline[0]
+        assert (stream.stream, stream.bone_root) == ('bone', 'position')
+    assert cfg.val_dataloader.dataset.pipeline[0].test_mode

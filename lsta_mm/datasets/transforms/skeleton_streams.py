@@ -28,8 +28,9 @@ from lsta_mm.registry import TRANSFORMS
 from lsta_mm.utils.topology import get_topology
 
 __all__ = [
-    'STREAMS', 'ToSkeletonStream', 'default_coord_dims', 'derive_stream',
-    'joint_to_bone', 'merge_keypoint_score', 'stream_tuple', 'to_motion'
+    'BONE_ROOTS', 'STREAMS', 'ToSkeletonStream', 'default_coord_dims',
+    'derive_stream', 'joint_to_bone', 'merge_keypoint_score', 'stream_tuple',
+    'to_motion'
 ]
 
 #: Streams of the paper (section 3.3) in the order of the configs.
@@ -67,8 +68,18 @@ def merge_keypoint_score(results: Dict) -> np.ndarray:
     return keypoint
 
 
-def joint_to_bone(joint: np.ndarray, parents: np.ndarray,
-                  coord_dims: int) -> np.ndarray:
+#: What the centre joint's bone holds: ``'zero'`` (the paper's and
+#: 2s-AGCN's bone, a joint that is its own parent has none) or
+#: ``'position'`` (its coordinates, i.e. its place relative to the
+#: normalisation's origin, the main person's centre joint: the main
+#: person's is then zero and a second person's is where they stand).
+BONE_ROOTS = ('zero', 'position')
+
+
+def joint_to_bone(joint: np.ndarray,
+                  parents: np.ndarray,
+                  coord_dims: int,
+                  root: str = 'zero') -> np.ndarray:
     """Bone vectors, each joint minus its parent (one hop nearer the centre).
 
     Args:
@@ -77,14 +88,23 @@ def joint_to_bone(joint: np.ndarray, parents: np.ndarray,
         parents (np.ndarray): ``(V,)`` parent index per joint; the centre
             joint is its own parent, so its bone is zero.
         coord_dims (int): Number of coordinate channels.
+        root (str): One of :data:`BONE_ROOTS`: the centre joint's bone is
+            zero (``'zero'``, the paper's) or its position
+            (``'position'``). Defaults to ``'zero'``.
 
     Returns:
         np.ndarray: ``(..., V, C)`` float32 bones.
     """
+    if root not in BONE_ROOTS:
+        raise ValueError(f'bone root must be one of {BONE_ROOTS}, '
+                         f'got {root!r}')
     parent = joint[..., parents, :]  # (..., V, C)
     bone = np.empty_like(joint, dtype=np.float32)
     bone[..., :coord_dims] = joint[..., :coord_dims] - parent[
         ..., :coord_dims]
+    if root == 'position':
+        roots = np.flatnonzero(np.asarray(parents) == np.arange(len(parents)))
+        bone[..., roots, :coord_dims] = joint[..., roots, :coord_dims]
     if joint.shape[-1] > coord_dims:
         score = joint[..., coord_dims:]
         parent_score = parent[..., coord_dims:]
@@ -116,8 +136,11 @@ def to_motion(data: np.ndarray, coord_dims: int) -> np.ndarray:
     return motion
 
 
-def derive_stream(joint: np.ndarray, stream: str, parents: np.ndarray,
-                  coord_dims: int) -> np.ndarray:
+def derive_stream(joint: np.ndarray,
+                  stream: str,
+                  parents: np.ndarray,
+                  coord_dims: int,
+                  bone_root: str = 'zero') -> np.ndarray:
     """One of the paper's streams from a joint sequence (section 3.3).
 
     The one place where the stream formulas are composed; the motion of a
@@ -129,13 +152,14 @@ def derive_stream(joint: np.ndarray, stream: str, parents: np.ndarray,
         stream (str): One of :data:`STREAMS`.
         parents (np.ndarray): ``(V,)`` bone parent of each joint.
         coord_dims (int): Coordinate channels; later ones are scores.
+        bone_root (str): The centre joint's bone, :data:`BONE_ROOTS`.
 
     Returns:
         np.ndarray: ``(M, T, V, C)`` float32.
     """
     data = joint
     if stream in ('bone', 'bone_motion'):
-        data = joint_to_bone(data, parents, coord_dims)
+        data = joint_to_bone(data, parents, coord_dims, bone_root)
     if stream in ('joint_motion', 'bone_motion'):
         data = to_motion(data, coord_dims)
     return np.ascontiguousarray(data, dtype=np.float32)
@@ -186,12 +210,21 @@ class ToSkeletonStream(BaseTransform):
             multi-stream model's input). Defaults to ``'joint'``.
         coord_dims (int, optional): Coordinate channels; later channels are
             scores. Defaults to None (3 for ``nturgb+d``, else 2).
+        bone_root (str): The centre joint's bone in the bone streams:
+            ``'zero'`` (the paper's) or ``'position'`` (where the centre
+            joint stands after normalisation, so a second person's place
+            is kept; :data:`BONE_ROOTS`). Defaults to ``'zero'``.
     """
 
     def __init__(self,
                  layout: Union[str, dict] = 'nturgb+d',
                  stream: Union[str, Sequence[str]] = 'joint',
-                 coord_dims: Optional[int] = None) -> None:
+                 coord_dims: Optional[int] = None,
+                 bone_root: str = 'zero') -> None:
+        if bone_root not in BONE_ROOTS:
+            raise ValueError(f'bone_root must be one of {BONE_ROOTS}, '
+                             f'got {bone_root!r}')
+        self.bone_root = bone_root
         self.streams = stream_tuple(stream)
         self.layout = layout
         self.stream = stream if isinstance(stream, str) else self.streams
@@ -216,7 +249,8 @@ class ToSkeletonStream(BaseTransform):
                 f'{self.topology.name!r}')
         streams = [
             derive_stream(keypoint, stream, self.topology.parents,
-                          self.coord_dims) for stream in self.streams
+                          self.coord_dims, self.bone_root)
+            for stream in self.streams
         ]
         results['keypoint'] = streams[0] if len(streams) == 1 else \
             np.concatenate(streams, axis=-1)
@@ -224,4 +258,5 @@ class ToSkeletonStream(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(layout={self.layout!r}, '
-                f'stream={self.stream!r}, coord_dims={self.coord_dims})')
+                f'stream={self.stream!r}, coord_dims={self.coord_dims}, '
+                f'bone_root={self.bone_root!r})')

@@ -89,6 +89,9 @@ class SkeletonStream(BaseTransform):
             T = 300). Defaults to None (every frame).
         coord_dims (int, optional): Coordinate channels. Defaults to None
             (3 for ``nturgb+d``, else 2).
+        bone_root (str): The centre joint's bone in the bone streams,
+            ``'zero'`` (the paper's) or ``'position'`` (see
+            :class:`ToSkeletonStream`). Defaults to ``'zero'``.
     """
 
     def __init__(self,
@@ -103,7 +106,8 @@ class SkeletonStream(BaseTransform):
                  pad_mode: str = 'replay',
                  longer: str = 'uniform',
                  frame_span: Optional[int] = None,
-                 coord_dims: Optional[int] = None) -> None:
+                 coord_dims: Optional[int] = None,
+                 bone_root: str = 'zero') -> None:
         self.layout = layout
         self.streams = stream_tuple(stream)
         self.stream = stream if isinstance(stream, str) else self.streams
@@ -120,7 +124,8 @@ class SkeletonStream(BaseTransform):
             steps.append(RandomValidCrop(**common, **random_crop))
         if random_affine is not None and not test_mode:
             steps.append(RandomSkeletonAffine(**common, **random_affine))
-        steps.append(ToSkeletonStream(stream=stream, **common))
+        steps.append(
+            ToSkeletonStream(stream=stream, bone_root=bone_root, **common))
         steps.append(
             ReplayPad(
                 clip_len=clip_len,

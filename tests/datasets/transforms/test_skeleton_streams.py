@@ -105,3 +105,42 @@ def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match='24 joints.*25'):
         ToSkeletonStream('nturgb+d', 'bone')(
             dict(keypoint=np.zeros((1, 4, 24, 3), np.float32)))
+
+
+@pytest.mark.parametrize('layout,channels,coords', CASES)
+def test_bone_root_position_keeps_where_the_centre_stands(
+        layout, channels, coords):
+    """``bone_root='position'`` changes only the centre joint's bone: it
+    holds the joint's coordinates (its score stays the score)."""
+    topology = get_topology(layout)
+    joint = _joints(layout, channels)
+    zero = ToSkeletonStream(layout, 'bone')(dict(keypoint=joint.copy()))
+    kept = ToSkeletonStream(
+        layout, 'bone', bone_root='position')(dict(keypoint=joint.copy()))
+    zero, kept = zero['keypoint'], kept['keypoint']
+    centre = topology.center
+    np.testing.assert_array_equal(kept[..., centre, :coords],
+                                  joint[..., centre, :coords])
+    others = [v for v in range(topology.num_node) if v != centre]
+    np.testing.assert_array_equal(kept[..., others, :], zero[..., others, :])
+    np.testing.assert_array_equal(kept[..., centre, coords:],
+                                  zero[..., centre, coords:])
+
+
+def test_bone_root_position_tells_two_persons_apart_after_normalisation():
+    """After the pipeline's normalisation the main person's centre is the
+    origin: its root bone is zero, the second person's is their offset."""
+    from lsta_mm.datasets.transforms import SkeletonStream
+    joint = _joints('nturgb+d', 3, frames=8)
+    joint[1] = joint[0] + np.array([1.5, 0.0, 0.0], np.float32)
+    out = SkeletonStream(
+        'nturgb+d', 'bone', clip_len=8, test_mode=True, bone_root='position',
+        normalize=dict(rotate=False))(dict(keypoint=joint, total_frames=8))
+    root = out['keypoint'][0, :, :, get_topology('nturgb+d').center]
+    np.testing.assert_allclose(root[0], 0, atol=1e-6)
+    np.testing.assert_allclose(root[1], [[1.5, 0.0, 0.0]] * 8, atol=1e-5)
+
+
+def test_unknown_bone_root_is_named():
+    with pytest.raises(ValueError, match="bone_root.*'zero', 'position'"):
+        ToSkeletonStream('nturgb+d', 'bone', bone_root='origin')
