@@ -59,6 +59,16 @@ class LSTANet(BaseModule):
         stride_before_spatial (bool): Each block applies its stride by
             averaging frames before MSDA (True) or in its first temporal
             module (False); see :class:`LSTABlock`. Defaults to True.
+        center_input (bool): Move the main person's centre joint (the
+            layout's ``center``) to the origin in every frame, in every
+            person's present joints (joints with a non-zero coordinate),
+            before the data norm: section 3.2's translation done by the
+            network itself. Inputs that ``SkeletonStream`` prepared already
+            have it (the step changes nothing there, in every stream); a
+            pipeline that centres once or not at all (mmaction2's
+            ``PreNormalize3D``, ``GenSkeFeat``) then gives the network the
+            same translation as ours. Score channels are not touched.
+            Defaults to True.
         init_cfg (dict or list[dict], optional): Initialisation config.
             Defaults to Kaiming (fan-out) for convs and 1 for norm weights.
 
@@ -79,6 +89,7 @@ class LSTANet(BaseModule):
                  num_temporal_modules: int = NUM_TEMPORAL_MODULES,
                  stride_before_spatial: bool = True,
                  data_bn_type: str = 'MVC',
+                 center_input: bool = True,
                  init_cfg: OptMultiConfig = None) -> None:
         if init_cfg is None:
             init_cfg = [
@@ -98,7 +109,11 @@ class LSTANet(BaseModule):
                              f'{dict(graph_cfg)}')
         self.in_channels = in_channels
         self.num_person = num_person
-        self.num_node = get_topology(graph_cfg['layout']).num_node
+        topology = get_topology(graph_cfg['layout'])
+        self.num_node = topology.num_node
+        self.center_input = bool(center_input)
+        self.center_joint = topology.center
+        self.coord_dims = min(topology.coord_dims, in_channels)
         self.stage_channels = stage_channels
         self.stage_strides = stage_strides
 
@@ -127,8 +142,31 @@ class LSTANet(BaseModule):
         self.blocks = ModuleList(blocks)
         self.out_channels = channels
 
+    def center_on_main_person(self, x: torch.Tensor) -> torch.Tensor:
+        """Subtract the main person's centre joint, frame by frame.
+
+        Section 3.2's translation: in every frame, the coordinates of the
+        first person's centre joint are subtracted from every present joint
+        (a joint with a non-zero coordinate) of every person; absent joints
+        and zero-padded persons stay zero, score channels stay as they are.
+
+        Args:
+            x (torch.Tensor): ``(N, M, T, V, C)``.
+
+        Returns:
+            torch.Tensor: ``(N, M, T, V, C)``.
+        """
+        coords = x[..., :self.coord_dims]
+        centre = coords[:, :1, :, self.center_joint:self.center_joint + 1]
+        present = (coords.abs().sum(-1, keepdim=True) > 0).to(x.dtype)
+        coords = coords - centre * present
+        if x.shape[-1] == self.coord_dims:
+            return coords
+        return torch.cat([coords, x[..., self.coord_dims:]], dim=-1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Normalise the input, then run the LSTA blocks.
+        """Centre (``center_input``) and normalise the input, then run the
+        LSTA blocks.
 
         Args:
             x (torch.Tensor): ``(N, M, T, V, C)`` skeleton sequences.
@@ -143,6 +181,8 @@ class LSTANet(BaseModule):
                 f'V={self.num_node}, C={self.in_channels}), got '
                 f'{list(map(int, x.shape))}')
         n, m, t, v, c = x.shape
+        if self.center_input:
+            x = self.center_on_main_person(x)
         x = x.permute(0, 1, 3, 4, 2)  # (N, M, V, C, T)
         if self.data_bn_type == 'MVC':
             x = self.data_bn(x.reshape(n, m * v * c, t))  # (N, M*V*C, T)

@@ -73,7 +73,10 @@ def test_learns_a_separable_toy_task():
                 stage_strides=(1, 2),
                 spatial_cfg=dict(type='MSDA', num_scales=2),
                 temporal_cfg=dict(type='ATPA', num_fragments=2),
-                num_temporal_modules=1),
+                num_temporal_modules=1,
+                # each toy class moves one whole joint group, the centre
+                # joint's among them: centring would erase that class
+                center_input=False),
             cls_head=dict(type='GCNHead', num_classes=3, in_channels=16)))
     model.init_weights()
     groups = [slice(0, 5), slice(5, 11), slice(11, 17)]
@@ -115,7 +118,7 @@ def test_shared_data_norm_treats_every_person_alike():
     """'VC': one statistic per joint and coordinate, shared by persons."""
     model = LSTANet(
         graph_cfg=dict(layout='coco'), num_person=3, data_bn_type='VC',
-        **TINY)
+        center_input=False, **TINY)
     assert model.data_bn.num_features == 17 * 3
     x = torch.randn(4, 3, 6, 17, 3)
     model.train()
@@ -147,3 +150,61 @@ def test_stage_plan_must_match():
             graph_cfg=dict(layout='coco'),
             stage_channels=(72, 144),
             stage_strides=(1, 2, 2))
+
+
+def _translated(x, coord_dims, seed=1):
+    """``x`` with one random offset per sample and frame added to every
+    present joint's coordinates (as a pipeline that does not centre per
+    frame leaves them)."""
+    offset = torch.randn(x.shape[0], 1, x.shape[2], 1, coord_dims,
+                         generator=torch.Generator().manual_seed(seed))
+    present = (x[..., :coord_dims].abs().sum(-1, keepdim=True) > 0).float()
+    moved = x.clone()
+    moved[..., :coord_dims] += offset * present
+    return moved
+
+
+@pytest.mark.parametrize('layout,num_node,channels,coord_dims', [
+    ('nturgb+d', 25, 3, 3),
+    ('openpose', 18, 3, 2),
+])
+def test_center_input_makes_the_network_blind_to_per_frame_translation(
+        layout, num_node, channels, coord_dims):
+    """Section 3.2's translation inside the network: moving every present
+    joint of a frame by one offset changes nothing; a zero-padded second
+    person stays zero; score channels are left alone."""
+    torch.manual_seed(0)
+    x = torch.randn(3, 2, 10, num_node, channels)
+    x[0, 1] = 0  # a one-person sample
+    model = LSTANet(graph_cfg=dict(layout=layout), **TINY).eval()
+    moved = _translated(x, coord_dims)
+    centred = model.center_on_main_person(moved)
+    assert not centred[0, 1].any()
+    torch.testing.assert_close(centred[..., coord_dims:],
+                               moved[..., coord_dims:])
+    torch.testing.assert_close(model(moved), model(x), atol=1e-5, rtol=1e-4)
+    plain = LSTANet(
+        graph_cfg=dict(layout=layout), center_input=False, **TINY).eval()
+    plain.load_state_dict(model.state_dict())
+    assert not torch.allclose(plain(moved), plain(x), atol=1e-3)
+
+
+@pytest.mark.parametrize('stream', ['joint', 'bone', 'joint_motion',
+                                    'bone_motion'])
+def test_center_input_changes_nothing_on_skeleton_stream_output(stream):
+    """Our pipeline already centres every frame: the network's own step is
+    an exact no-op on its output, in every stream."""
+    from lsta_mm.datasets.transforms import SkeletonStream
+    rng = torch.Generator().manual_seed(2)
+    samples = []
+    for index in range(4):
+        joint = torch.randn(2, 30, 25, 3, generator=rng).numpy() + 2.0
+        if index % 2:
+            joint[1] = 0  # one person
+        out = SkeletonStream(
+            'nturgb+d', stream, clip_len=20,
+            test_mode=bool(index // 2))(dict(keypoint=joint, total_frames=30))
+        samples.append(torch.from_numpy(out['keypoint'][0]))
+    x = torch.stack(samples)
+    model = LSTANet(graph_cfg=dict(layout='nturgb+d'), **TINY)
+    assert torch.equal(model.center_on_main_person(x), x)
