@@ -168,6 +168,10 @@ def test_recipe_factor_configs_change_their_switch(name):
     data_bn_type, lr, random_affine, normalize, sampling = RECIPE[name]
     cfg, model = _build(name)
     assert model.backbone.data_bn_type == data_bn_type
+    # a config that translates differently must not be re-centred by the
+    # network
+    assert model.backbone.center_input == (
+        normalize is True or 'center' not in normalize)
     assert cfg.optim_wrapper.optimizer.lr == lr
     train_stream = cfg.train_dataloader.dataset.pipeline[0]
     assert train_stream.get('random_affine') == random_affine

@@ -1,8 +1,12 @@
 # The skeleton is translated once, by the spine middle (joint 1) of the
 # first frame, as mmaction2's PreNormalize3D does, instead of by the spine
 # joint (20) of every frame, the preprocessing of 2s-AGCN and MS-G3D that
-# the paper follows (docs/model.md, "What makes it learn").
+# the paper follows (docs/model.md, "What makes it learn"). The network's
+# own per-frame centring (LSTANet's center_input) is off, or it would undo
+# the difference.
 _base_ = ['./lsta_ntu60_xsub_joint_ablation_base.py']
+
+model = dict(backbone=dict(center_input=False))
 
 _stream = dict(
     type='SkeletonStream',
