@@ -141,6 +141,31 @@ class LSTANet(BaseModule):
             channels = out_channels
         self.blocks = ModuleList(blocks)
         self.out_channels = channels
+        self._match_pointwise_weight_strides()
+
+    def _match_pointwise_weight_strides(self) -> None:
+        """Give every 1x1 conv weight the strides its gradient comes with.
+
+        On channels-last activations a 1x1 conv's weight gradient
+        ``(C_out, C_in, 1, 1)`` has channels-last strides; the bytes are
+        laid out as in a contiguous weight (only the size-1 dimensions'
+        strides differ), so autograd keeps them, and DDP, which compares
+        strides exactly, then warns "Grad strides do not match bucket view
+        strides" and copies each such gradient into its bucket every step.
+        Restriding the weights (no value changes) makes the two agree.
+        """
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d) and \
+                    tuple(module.kernel_size) == (1, 1):
+                weight = module.weight.data
+                # (a contiguous (C_out, C_in, 1, 1) tensor already counts as
+                # channels-last, so .contiguous() would not restride it)
+                c_in = weight.shape[1]
+                restrided = torch.empty_strided(
+                    weight.shape, (c_in, 1, c_in, c_in),
+                    dtype=weight.dtype,
+                    device=weight.device)
+                module.weight.data = restrided.copy_(weight)
 
     def center_on_main_person(self, x: torch.Tensor) -> torch.Tensor:
         """Subtract the main person's centre joint, frame by frame.

@@ -208,3 +208,36 @@ def test_center_input_changes_nothing_on_skeleton_stream_output(stream):
     x = torch.stack(samples)
     model = LSTANet(graph_cfg=dict(layout='nturgb+d'), **TINY)
     assert torch.equal(model.center_on_main_person(x), x)
+
+
+def test_ddp_does_not_copy_pointwise_gradients():
+    """DDP compares a gradient's strides with its parameter's bucket view
+    exactly; on channels-last activations a 1x1 conv's weight gradient can
+    come with channels-last strides (here at the demo config's widths and
+    batch 16), so the weights are given the same ones. Before, DDP warned
+    "Grad strides do not match bucket view strides" under
+    `tools/dist_train.sh` and copied each such gradient every step."""
+    import socket
+    import warnings
+
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    dist.init_process_group(
+        'gloo', rank=0, world_size=1, init_method=f'tcp://127.0.0.1:{port}')
+    try:
+        torch.manual_seed(0)
+        model = LSTANet(
+            graph_cfg=dict(layout='nturgb+d'),
+            stage_channels=(24, 48, 96),
+            spatial_cfg=dict(type='MSDA', num_scales=4))
+        model.init_weights()
+        ddp = DistributedDataParallel(model)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            ddp(torch.randn(16, 2, 48, 25, 3)).sum().backward()
+    finally:
+        dist.destroy_process_group()
+    assert not [w for w in caught if 'bucket view strides' in str(w.message)]
