@@ -65,6 +65,14 @@ def _check_finite(path: str, frame: int, values: np.ndarray,
                               f'{what}')
 
 
+def _check_joint_count(where: str, count: int, num_node: int) -> None:
+    """The one message for a file whose joints do not fit the layout."""
+    if count != num_node:
+        raise ConversionError(
+            f'{where} has {count} joints but the layout has {num_node} '
+            f'(a file of another layout? pass --layout)')
+
+
 def _detection(path: str, frame: int, index: int, keypoint, score, bbox,
                num_node: int, coord_dims: int) -> Detection:
     """One checked detection of a JSON/CSV file."""
@@ -73,10 +81,7 @@ def _detection(path: str, frame: int, index: int, keypoint, score, bbox,
     if keypoint.ndim != 2:
         raise ConversionError(f'{where}: `keypoints` is not a list of '
                               f'joints (shape {keypoint.shape})')
-    if keypoint.shape[0] != num_node:
-        raise ConversionError(
-            f'{where} has {keypoint.shape[0]} joints but the layout has '
-            f'{num_node} (a file of another layout? pass --layout)')
+    _check_joint_count(where, keypoint.shape[0], num_node)
     if keypoint.shape[1] != coord_dims:
         raise ConversionError(
             f'{where} has {keypoint.shape[1]} coordinates per joint but the '
@@ -227,11 +232,8 @@ def _read_array(path: str, num_node: int,
     if keypoint.ndim != 4:
         raise ConversionError(f'{path}: array of shape {keypoint.shape}; '
                               f'expected (T, V, C) or (M, T, V, C)')
-    if keypoint.shape[2] != num_node:
-        raise ConversionError(
-            f'{path}: {keypoint.shape[2]} joints (shape {keypoint.shape}) '
-            f'but the layout has {num_node} (a file of another layout? '
-            f'pass --layout)')
+    _check_joint_count(f'{path} (shape {keypoint.shape})', keypoint.shape[2],
+                       num_node)
     channels = keypoint.shape[3]
     if channels == coord_dims + 1 and score is None:
         keypoint, score = keypoint[..., :coord_dims], keypoint[..., -1]
