@@ -51,6 +51,12 @@ def tiny_ann_file(tmp_path_factory):
 
 
 @pytest.fixture
+def ntu_annotations():
+    """:func:`make_ntu_annotations`, for tests that build their own files."""
+    return make_ntu_annotations
+
+
+@pytest.fixture
 def tool_env():
     """Environment for running tools in subprocesses: one thread each."""
     env = dict(os.environ)

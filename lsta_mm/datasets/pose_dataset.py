@@ -4,7 +4,10 @@ Everything that can be wrong with an annotation file is found when the
 dataset is built, before the first forward pass, and reported as one error
 naming the file, the sample and the problem (see
 :mod:`lsta_mm.datasets.validation`). The file is read with the restricted
-unpickler of :mod:`lsta_mm.safe_pickle`.
+unpickler of :mod:`lsta_mm.safe_pickle`. ``ann_file`` may also be a
+memory-mapped store (:mod:`lsta_mm.datasets.annotation_store`, written by
+``tools/data/pack_annotations.py``): then every rank and loader worker of a
+node shares one copy of the keypoints instead of unpickling its own.
 """
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Union
@@ -16,6 +19,7 @@ from mmengine.logging import MMLogger
 from lsta_mm.registry import DATASETS
 from lsta_mm.utils.topology import get_topology
 from lsta_mm.safe_pickle import safe_load_pickle
+from .annotation_store import AnnotationStore, is_store
 from .validation import (AnnotationError, Problem, check_sample, check_split,
                          check_structure, person_activity, sample_name)
 
@@ -38,8 +42,14 @@ class LSTAPoseDataset(PoseDataset):
     with more than ``num_person`` persons keep the most active ones (logged
     once).
 
+    A store directory as ``ann_file`` gets the same checks (the value
+    checks were run when it was packed and run again, vectorised, if its
+    keypoint file changed since) and yields identical samples; its data list
+    holds only names, labels and positions, and each sample's keypoints are
+    read from the mapped file when the sample is drawn.
+
     Args:
-        ann_file (str): Annotation ``.pkl``.
+        ann_file (str): Annotation ``.pkl``, or a store directory.
         pipeline (list[dict | callable]): Transforms.
         layout (str | dict): Skeleton layout. Defaults to ``'nturgb+d'``.
         num_classes (int, optional): Number of classes; labels are checked
@@ -76,6 +86,9 @@ class LSTAPoseDataset(PoseDataset):
     def load_data_list(self) -> List[Dict]:
         """Load, validate and select the split's samples."""
         source = self.ann_file
+        self._store = None
+        if is_store(source):
+            return self._load_store(source)
         if not osp.isfile(source):
             raise FileNotFoundError(
                 f'annotation file {source} does not exist (see docs/data.md '
@@ -100,46 +113,102 @@ class LSTAPoseDataset(PoseDataset):
                                    self.in_channels, self.num_classes)
             if message is not None:
                 problems.append(Problem(source, name, message))
-        logger = MMLogger.get_current_instance()
-        if problems:
-            lines = [str(p) for p in problems[:_MAX_SHOWN]]
-            if len(problems) > _MAX_SHOWN:
-                lines.append(f'... and {len(problems) - _MAX_SHOWN} more')
-            text = '\n'.join(lines)
-            if not self.skip_invalid:
-                raise AnnotationError(
-                    f'{len(problems)} of {len(annotations)} samples of '
-                    f'{source} (split {self.split}) are unusable '
-                    f'(tools/data/check_annotations.py lists all; '
-                    f'skip_invalid=True drops them):\n{text}')
-            logger.warning(f'dropping {len(problems)} unusable samples of '
-                           f'{source}:\n{text}')
-            bad = {p.sample for p in problems}
-            annotations = [
-                a for a, n in zip(annotations, names) if n not in bad
-            ]
-        self._trim_persons(annotations, source, logger)
-        return annotations
-
-    def _trim_persons(self, annotations: List[Dict], source: str,
-                      logger) -> None:
-        """Keep the ``num_person`` most active persons of each sample."""
-        if not self.num_person:
-            return
+        bad = self._report(problems, len(annotations), source)
+        annotations = [a for a, n in zip(annotations, names) if n not in bad]
         trimmed = 0
         for anno in annotations:
-            keypoint = anno['keypoint']
-            if keypoint.shape[0] <= self.num_person:
-                continue
-            activity = person_activity(keypoint, self.coord_dims)
-            keep = np.sort(
-                np.argsort(-activity, kind='stable')[:self.num_person])
-            anno['keypoint'] = keypoint[keep]
-            if anno.get('keypoint_score') is not None:
-                anno['keypoint_score'] = anno['keypoint_score'][keep]
-            trimmed += 1
+            trimmed += self._keep_most_active(anno)
+        self._log_trimmed(trimmed, source)
+        return annotations
+
+    def _load_store(self, source: str) -> List[Dict]:
+        """The data list of a store: records without keypoints."""
+        store = AnnotationStore(source)
+        members = store.split(self.split) if self.split is not None \
+            else np.arange(len(store))
+        names = store.names
+        if len(members):
+            # layout and channels are one per store: its first sample
+            # tells, with the message a pkl sample would get
+            first = int(members[0])
+            message = check_sample(
+                dict(store.record(first), **store.arrays_of(first)),
+                self.num_node, self.coord_dims, self.in_channels)
+            if message is not None:
+                raise AnnotationError(
+                    f'{source}: every sample (first: {names[first]}) '
+                    f'{message}')
+        in_split = np.zeros(len(store), bool)
+        in_split[members] = True
+        problems = [
+            Problem(source, names[i], message)
+            for i, message in store.check_values(self.coord_dims)
+            if in_split[i]
+        ]
+        labels = store.index['label'][members]
+        if self.num_classes is not None:
+            for i in members[(labels >= self.num_classes)
+                             | (labels < -1)]:
+                problems.append(
+                    Problem(source, names[i],
+                            f'label {store.index["label"][i]} is outside '
+                            f'[0, {self.num_classes}) '
+                            f'(num_classes={self.num_classes})'))
+        bad = self._report(problems, len(members), source)
+        self._store = store
+        if self.num_person:
+            crowded = store.index['num_person'][members] > self.num_person
+            self._log_trimmed(int(crowded.sum()), source)
+        return [
+            store.record(i) for i in members.tolist() if names[i] not in bad
+        ]
+
+    def get_data_info(self, idx: int) -> Dict:
+        """Sample ``idx``; a store's keypoints are read here."""
+        info = super().get_data_info(idx)
+        store_index = info.pop('store_index', None)
+        if store_index is not None:
+            info.update(self._store.arrays_of(store_index))
+            self._keep_most_active(info)
+        return info
+
+    def _report(self, problems: List[Problem], count: int,
+                source: str) -> set:
+        """Raise on bad samples, or (``skip_invalid``) name them once and
+        return their names."""
+        if not problems:
+            return set()
+        lines = [str(p) for p in problems[:_MAX_SHOWN]]
+        if len(problems) > _MAX_SHOWN:
+            lines.append(f'... and {len(problems) - _MAX_SHOWN} more')
+        text = '\n'.join(lines)
+        if not self.skip_invalid:
+            raise AnnotationError(
+                f'{len(problems)} of {count} samples of '
+                f'{source} (split {self.split}) are unusable '
+                f'(tools/data/check_annotations.py lists all; '
+                f'skip_invalid=True drops them):\n{text}')
+        MMLogger.get_current_instance().warning(
+            f'dropping {len(problems)} unusable samples of {source}:\n'
+            f'{text}')
+        return {p.sample for p in problems}
+
+    def _keep_most_active(self, anno: Dict) -> bool:
+        """Keep the ``num_person`` most active persons of one sample;
+        whether it had more."""
+        keypoint = anno['keypoint']
+        if not self.num_person or keypoint.shape[0] <= self.num_person:
+            return False
+        activity = person_activity(keypoint, self.coord_dims)
+        keep = np.sort(np.argsort(-activity, kind='stable')[:self.num_person])
+        anno['keypoint'] = keypoint[keep]
+        if anno.get('keypoint_score') is not None:
+            anno['keypoint_score'] = anno['keypoint_score'][keep]
+        return True
+
+    def _log_trimmed(self, trimmed: int, source: str) -> None:
         if trimmed:
-            logger.warning(
+            MMLogger.get_current_instance().warning(
                 f'{source}: {trimmed} sample(s) have more than '
                 f'num_person={self.num_person} persons; kept the '
                 f'{self.num_person} most active of each')
