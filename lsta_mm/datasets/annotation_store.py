@@ -109,15 +109,14 @@ def write_store(annotations: Sequence[dict],
     key_dtype = first['keypoint'].dtype
     has_score = first.get('keypoint_score') is not None
     score_dtype = first['keypoint_score'].dtype if has_score else None
-    shape_fields = [
-        f for f in SHAPE_FIELDS if all(f in a for a in annotations)
-    ]
-    names = [sample_name(a, i) for i, a in enumerate(annotations)]
-    num_person = np.array([a['keypoint'].shape[0] for a in annotations],
-                          np.int64)
-    num_frames = np.array([a['keypoint'].shape[1] for a in annotations],
-                          np.int64)
-    for anno, name in zip(annotations, names):
+    shape_fields = [f for f in SHAPE_FIELDS if f in first]
+    columns = {key: [] for key in ('frame_dir', 'label', 'total_frames',
+                                   'num_person', 'num_frames',
+                                   *shape_fields)}
+    # one pass for the index and the checks, one for the arrays: a lazy
+    # sequence (tools/data/gen_scale_annotations.py) makes each sample twice
+    for i, anno in enumerate(annotations):
+        name = sample_name(anno, i)
         keypoint = anno['keypoint']
         if keypoint.shape[2:] != (joints, channels) or \
                 keypoint.dtype != key_dtype or \
@@ -128,6 +127,24 @@ def write_store(annotations: Sequence[dict],
                 f'{anno.get("keypoint_score") is not None}) differs from the '
                 f'first sample\'s (M, T, {joints}, {channels}) {key_dtype} '
                 f'(score: {has_score}); a store holds one layout and dtype')
+        missing = [f for f in shape_fields if f not in anno]
+        if missing:
+            raise StoreError(f'{source}: sample {name} has no {missing} '
+                             f'where the first sample has them')
+        columns['frame_dir'].append(name)
+        columns['label'].append(int(anno.get('label', -1)))
+        columns['total_frames'].append(
+            int(anno.get('total_frames', keypoint.shape[1])))
+        columns['num_person'].append(keypoint.shape[0])
+        columns['num_frames'].append(keypoint.shape[1])
+        for field in shape_fields:
+            columns[field].append(anno[field])
+    index = {
+        key: np.array(values, dtype=str if key == 'frame_dir' else np.int64)
+        for key, values in columns.items()
+    }
+    names = columns['frame_dir']
+    num_person, num_frames = index['num_person'], index['num_frames']
     rows_per_sample = num_person * num_frames
     offset = np.concatenate([[0], np.cumsum(rows_per_sample)[:-1]])
     rows = int(rows_per_sample.sum())
@@ -156,20 +173,7 @@ def write_store(annotations: Sequence[dict],
         if scores is not None:
             scores.flush()
             del scores
-        index = dict(
-            frame_dir=np.array(names, dtype=str),
-            label=np.array([int(a.get('label', -1)) for a in annotations],
-                           np.int64),
-            total_frames=np.array([
-                int(a.get('total_frames', a['keypoint'].shape[1]))
-                for a in annotations
-            ], np.int64),
-            offset=offset.astype(np.int64),
-            num_person=num_person,
-            num_frames=num_frames)
-        for field in shape_fields:
-            index[field] = np.array([a[field] for a in annotations],
-                                    np.int64)
+        index['offset'] = offset.astype(np.int64)
         position = {name: i for i, name in enumerate(names)}
         for split_name, members in (split or {}).items():
             index[_SPLIT_PREFIX + str(split_name)] = np.array(
