@@ -101,7 +101,8 @@ def _one_clip_pipeline(cfg, joints: bool = False) -> List[dict]:
             step['stream'] = 'joint'
         if joints and kind == 'GenSkeFeat':
             step['feats'] = ['j']
-        if kind == 'UniformSampleFrames':
+        if kind == 'UniformSampleFrames' or (kind == 'SkeletonStream'
+                                             and 'num_clips' in step):
             step['num_clips'] = 1
         steps.append(step)
     return steps

@@ -35,7 +35,9 @@ def replay_indices(num_frames: int,
                    mode: str = 'replay',
                    longer: str = 'uniform',
                    test_mode: bool = True,
-                   frame_interval: int = 1) -> np.ndarray:
+                   frame_interval: int = 1,
+                   clip_index: int = 0,
+                   num_clips: int = 1) -> np.ndarray:
     """Frame indices ``(clip_len,)`` of a clip; -1 marks a zero frame.
 
     With ``frame_interval`` k > 1 the sequence is first read at every k-th
@@ -57,31 +59,42 @@ def replay_indices(num_frames: int,
         test_mode (bool): Deterministic choice. Defaults to True.
         frame_interval (int): Read every ``frame_interval``-th frame first.
             Defaults to 1 (every frame).
+        clip_index (int): Which of ``num_clips`` test clips (0-based).
+        num_clips (int): Test clips per sequence. Clip i takes, wherever
+            the rule above chooses at test time, the middle of the i-th of
+            ``num_clips`` equal parts of the choice (frame within a
+            segment, crop start, reading phase); a replayed sequence starts
+            its replay i / ``num_clips`` of the way into the sequence.
+            One clip is the test-time rule above. Defaults to 1.
     """
     if num_frames <= 0:
         raise ValueError('cannot pad a sequence with no frames')
+    # the (2i + 1) / 2N point of a range: its middle for one clip
+    i, n = clip_index, num_clips
     if frame_interval > 1:
         if test_mode:
-            phase = (frame_interval - 1) // 2
+            phase = (frame_interval * (2 * i + 1) - 1) // (2 * n)
         else:
             phase = np.random.randint(frame_interval)
         phase = min(phase, num_frames - 1)
         kept = np.arange(phase, num_frames, frame_interval)
-        inds = replay_indices(kept.size, clip_len, mode, longer, test_mode)
+        inds = replay_indices(kept.size, clip_len, mode, longer, test_mode,
+                              clip_index=i, num_clips=n)
         return np.where(inds < 0, -1, kept[np.maximum(inds, 0)])
     if num_frames <= clip_len:
         inds = np.arange(clip_len)
         if mode == 'replay':
-            return inds % num_frames
+            return (inds + num_frames * i // n) % num_frames
         return np.where(inds < num_frames, inds, -1)
     if longer == 'crop':
         room = num_frames - clip_len
-        start = room // 2 if test_mode else np.random.randint(room + 1)
+        start = room * (2 * i + 1) // (2 * n) if test_mode else \
+            np.random.randint(room + 1)
         return np.arange(start, start + clip_len)
     bounds = np.arange(clip_len + 1) * num_frames // clip_len
     size = np.diff(bounds)  # every segment holds >= 1 frame
     if test_mode:
-        offset = size // 2
+        offset = size * (2 * i + 1) // (2 * n)
     else:
         offset = (np.random.random(clip_len) * size).astype(np.int64)
     return bounds[:-1] + offset
@@ -100,14 +113,16 @@ class ReplayPad(BaseTransform):
 
     Modified Keys:
 
-        - keypoint: ``(M, clip_len, V, C)``.
-        - keypoint_score (optional): ``(M, clip_len, V)``.
+        - keypoint: ``(M, num_clips * clip_len, V, C)``.
+        - keypoint_score (optional): ``(M, num_clips * clip_len, V)``.
         - total_frames: ``clip_len``.
 
     Added Keys:
 
-        - frame_inds: ``(clip_len,)`` source frame of each output frame
-          (-1 for a zero frame).
+        - frame_inds: ``(num_clips * clip_len,)`` source frame of each
+          output frame (-1 for a zero frame).
+        - num_clips: ``num_clips`` (mmaction2's ``FormatGCNInput`` splits
+          the clips into their own axis, the recognizer averages them).
 
     Args:
         clip_len (int): Output length. Defaults to 300.
@@ -118,6 +133,10 @@ class ReplayPad(BaseTransform):
         frame_interval (int): Keep every ``frame_interval``-th frame before
             padding or shortening (see :func:`replay_indices`). Defaults
             to 1.
+        num_clips (int): Clips per sequence at test time, spread over it
+            as :func:`replay_indices` says, as mmaction2's skeleton
+            configs test with ``UniformSampleFrames(num_clips=10)``.
+            Defaults to 1.
     """
 
     def __init__(self,
@@ -125,7 +144,16 @@ class ReplayPad(BaseTransform):
                  mode: str = 'replay',
                  longer: str = 'uniform',
                  test_mode: bool = False,
-                 frame_interval: int = 1) -> None:
+                 frame_interval: int = 1,
+                 num_clips: int = 1) -> None:
+        if int(num_clips) != num_clips or num_clips < 1:
+            raise ValueError(
+                f'num_clips must be an integer >= 1, got {num_clips!r}')
+        if num_clips > 1 and not test_mode:
+            raise ValueError(
+                f'num_clips={num_clips} needs test_mode=True: training '
+                f'takes one clip per sample (set num_clips in the val/test '
+                f'pipeline)')
         if mode not in ('replay', 'zero'):
             raise ValueError(f"mode must be 'replay' or 'zero', got {mode!r}")
         if longer not in ('uniform', 'crop'):
@@ -138,6 +166,7 @@ class ReplayPad(BaseTransform):
                              f'{frame_interval!r}')
         self.clip_len = clip_len
         self.frame_interval = int(frame_interval)
+        self.num_clips = int(num_clips)
         self.mode = mode
         self.longer = longer
         self.test_mode = test_mode
@@ -145,8 +174,12 @@ class ReplayPad(BaseTransform):
     def transform(self, results: Dict) -> Dict:
         """Index ``keypoint`` (and ``keypoint_score``) along T."""
         keypoint = results['keypoint']
-        inds = replay_indices(keypoint.shape[1], self.clip_len, self.mode,
-                              self.longer, self.test_mode, self.frame_interval)
+        inds = np.concatenate([
+            replay_indices(keypoint.shape[1], self.clip_len, self.mode,
+                           self.longer, self.test_mode, self.frame_interval,
+                           clip_index=i, num_clips=self.num_clips)
+            for i in range(self.num_clips)
+        ])
         zero = inds < 0
         for key in ('keypoint', 'keypoint_score'):
             if key in results:
@@ -156,10 +189,12 @@ class ReplayPad(BaseTransform):
                 results[key] = data
         results['frame_inds'] = inds
         results['total_frames'] = self.clip_len
+        results['num_clips'] = self.num_clips
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(clip_len={self.clip_len}, '
                 f'mode={self.mode!r}, longer={self.longer!r}, '
                 f'test_mode={self.test_mode}, '
-                f'frame_interval={self.frame_interval})')
+                f'frame_interval={self.frame_interval}, '
+                f'num_clips={self.num_clips})')

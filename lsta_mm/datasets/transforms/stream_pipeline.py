@@ -47,14 +47,15 @@ class SkeletonStream(BaseTransform):
 
     Modified Keys:
 
-        - keypoint: ``(1, num_person, clip_len, V, C')`` float32; with
-          several streams ``(1, S, num_person, clip_len, V, C')``, the
-          streams in the order given.
+        - keypoint: ``(num_clips, num_person, clip_len, V, C')`` float32;
+          with several streams ``(num_clips, S, num_person, clip_len, V,
+          C')``, the streams in the order given.
         - total_frames: ``clip_len``.
 
     Added Keys:
 
-        - frame_inds: ``(clip_len,)``.
+        - frame_inds: ``(num_clips * clip_len,)``.
+        - num_clips
 
     Removed Keys:
 
@@ -92,6 +93,12 @@ class SkeletonStream(BaseTransform):
         bone_root (str): The centre joint's bone in the bone streams,
             ``'zero'`` (the paper's) or ``'position'`` (see
             :class:`ToSkeletonStream`). Defaults to ``'zero'``.
+        num_clips (int): Test clips per sequence (``test_mode`` only),
+            spread over it (:func:`replay_indices`); the recognizer
+            averages their class probabilities, as mmaction2's skeleton
+            configs do with ``UniformSampleFrames(num_clips=10)``. A clip of
+            a sequence no longer than ``clip_len`` differs only where it is
+            replayed (``pad_mode='replay'``). Defaults to 1.
     """
 
     def __init__(self,
@@ -107,7 +114,8 @@ class SkeletonStream(BaseTransform):
                  longer: str = 'uniform',
                  frame_span: Optional[int] = None,
                  coord_dims: Optional[int] = None,
-                 bone_root: str = 'zero') -> None:
+                 bone_root: str = 'zero',
+                 num_clips: int = 1) -> None:
         self.layout = layout
         self.streams = stream_tuple(stream)
         self.stream = stream if isinstance(stream, str) else self.streams
@@ -115,6 +123,7 @@ class SkeletonStream(BaseTransform):
         self.num_person = num_person
         self.test_mode = test_mode
         self.frame_span = frame_span
+        self.num_clips = num_clips
         common = dict(layout=layout, coord_dims=coord_dims)
         steps = []
         if normalize:
@@ -132,7 +141,8 @@ class SkeletonStream(BaseTransform):
                 mode=pad_mode,
                 longer=longer,
                 test_mode=test_mode,
-                frame_interval=frame_interval_for(frame_span, clip_len)))
+                frame_interval=frame_interval_for(frame_span, clip_len),
+                num_clips=num_clips))
         steps.append(FormatGCNInput(num_person=num_person, mode='zero'))
         self.steps = Compose(steps)
 

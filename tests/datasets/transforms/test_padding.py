@@ -113,3 +113,41 @@ def test_bad_arguments():
             ReplayPad(frame_interval=stride)
     with pytest.raises(ValueError, match='no frames'):
         ReplayPad(clip_len=4)(dict(keypoint=np.zeros((1, 0, 25, 3))))
+
+
+@pytest.mark.parametrize('frames,longer,mode,distinct', [
+    (120, 'crop', 'replay', 4),  # crop windows spread over the sequence
+    (120, 'uniform', 'replay', 3),  # 3-frame segments: three offsets
+    (30, 'uniform', 'replay', 4),  # replay starts spread over the sequence
+    (30, 'uniform', 'zero', 1),  # zero padding: nothing to vary
+])
+def test_test_clips_spread_over_the_sequence(frames, longer, mode,
+                                             distinct):
+    seq = _seq(frames)
+    one = ReplayPad(clip_len=40, longer=longer, mode=mode,
+                    test_mode=True)(dict(keypoint=seq.copy()))
+    out = ReplayPad(clip_len=40, longer=longer, mode=mode, test_mode=True,
+                    num_clips=4)(dict(keypoint=seq.copy()))
+    assert out['num_clips'] == 4 and one['num_clips'] == 1
+    assert out['keypoint'].shape == (2, 4 * 40, 25, 3)
+    clips = out['frame_inds'].reshape(4, 40)
+    assert len({tuple(c) for c in clips}) == distinct
+    # every clip is a valid clip of the sequence, in order of time
+    for clip in clips:
+        np.testing.assert_array_equal(
+            out['keypoint'][:, 40 * list(clips.tolist()).index(
+                clip.tolist()):][:, :40],
+            np.where(clip[None, :, None, None] < 0, 0,
+                     seq[:, np.maximum(clip, 0)]))
+    # one clip is the single-clip rule
+    np.testing.assert_array_equal(
+        ReplayPad(clip_len=40, longer=longer, mode=mode, test_mode=True,
+                  num_clips=1)(dict(keypoint=seq.copy()))['frame_inds'],
+        one['frame_inds'])
+
+
+def test_several_clips_are_for_testing_only():
+    with pytest.raises(ValueError, match='num_clips=3 needs test_mode'):
+        ReplayPad(num_clips=3)
+    with pytest.raises(ValueError, match='num_clips'):
+        ReplayPad(num_clips=0, test_mode=True)

@@ -184,3 +184,38 @@ def test_model_and_pipeline_streams_must_agree():
         StrictLoadHook().before_run(FakeRunner())
     FakeRunner.cfg.test_dataloader.dataset.pipeline[0].stream = list(STREAMS)
     StrictLoadHook().before_run(FakeRunner())
+
+
+@pytest.mark.parametrize('streams', [('joint', ), STREAMS])
+def test_test_clips_are_averaged_as_probabilities(streams):
+    """Several test clips per sample (``SkeletonStream(num_clips=3)``):
+    the prediction is the mean of the clips' own class probabilities."""
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model()) if len(streams) == 1 else build()
+    model.init_weights()
+    model.eval()
+    stream = streams[0] if len(streams) == 1 else list(streams)
+    sample = dict(frame_dir='S001C001P001R001A001', label=0,
+                  total_frames=40, keypoint=np.random.default_rng(1).normal(
+                      size=(2, 40, 25, 3)).astype(np.float32))
+
+    def predict(**options):
+        pipeline = Compose([
+            dict(type='SkeletonStream', layout='nturgb+d', stream=stream,
+                 clip_len=CLIP_LEN, test_mode=True, **options),
+            dict(type='PackActionInputs', meta_keys=('frame_dir', ))
+        ])
+        data = pseudo_collate([pipeline(copy.deepcopy(sample))])
+        with torch.no_grad():
+            return model.test_step(data)[0].pred_score, data['inputs'][0]
+
+    averaged, inputs = predict(num_clips=3)
+    assert inputs.shape[0] == 3
+    single = []
+    for clip in inputs:
+        data = dict(inputs=[clip[None]],
+                    data_samples=[ActionDataSample().set_gt_label(0)])
+        with torch.no_grad():
+            single.append(model.test_step(data)[0].pred_score)
+    assert not torch.allclose(single[0], single[1])
+    torch.testing.assert_close(averaged, torch.stack(single).mean(0))
