@@ -14,6 +14,10 @@ It is also the one helper module of the tools (nothing in it is imported by
 the library; it imports torch, mmengine and lsta_mm only inside the
 functions, so importing it stays cheap and comes before torch):
 
+* :func:`choose_cpu_threads` / :func:`apply_cpu_threads`: torch threads
+  per process from the cores this process may use, the processes the
+  launcher starts on the machine and the load other work puts on it
+  (``OMP_NUM_THREADS`` wins), printed once;
 * :func:`select_dist_backend` replaces ``nccl`` by ``gloo`` where CUDA is
   absent, so ``tools/dist_train.sh CONFIG 2`` runs on a CPU-only machine
   (``LSTA_DIST_BACKEND`` forces a backend); :func:`resolve_work_dir` and
@@ -77,6 +81,62 @@ _CPU_DDP_NOTE = (
     '(torch.cuda.set_device) and when it wraps the model in DDP '
     '(device_ids=[LOCAL_RANK]); on a CPU-only machine lsta_mm starts the gloo '
     'process group itself and wraps with device_ids=None.')
+
+
+def choose_cpu_threads(environ=None, cores: Optional[int] = None,
+                       load: Optional[float] = None) -> Tuple[int, str]:
+    """Torch threads for one process of this job, and why.
+
+    ``OMP_NUM_THREADS`` wins when set (torchrun sets it to 1 for several
+    processes). Otherwise the cores this process may run on
+    (``sched_getaffinity``: a container's or a slurm job's CPU set) are
+    shared by the processes the launcher starts on this machine
+    (``LOCAL_WORLD_SIZE``, ``SLURM_NTASKS_PER_NODE``), less the cores that
+    other work keeps busy (the 1-minute load average, rounded): torch's
+    default of one thread per core, with another job running, made one
+    training step 25-45x slower on a 2-core machine.
+    """
+    environ = os.environ if environ is None else environ
+    given = environ.get('OMP_NUM_THREADS', '')
+    if given.strip().isdigit() and int(given) > 0:
+        return int(given), 'OMP_NUM_THREADS'
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            cores = os.cpu_count() or 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:
+            load = 0.0
+    local = 1
+    for key in ('LOCAL_WORLD_SIZE', 'SLURM_NTASKS_PER_NODE'):
+        value = environ.get(key, '').split('(')[0]  # slurm: '4(x2)'
+        if value.isdigit() and int(value) > 0:
+            local = int(value)
+            break
+    busy = min(cores - 1, int(load + 0.5))
+    threads = max(1, (cores - busy) // local)
+    reason = (f'{cores} core(s) available, {busy} busy with other work '
+              f'(load {load:.1f}), {local} process(es) of this job on the '
+              f'machine')
+    return threads, reason
+
+
+def apply_cpu_threads(quiet: bool = False) -> int:
+    """Set torch's threads (and ``OMP_NUM_THREADS`` for child processes)
+    to :func:`choose_cpu_threads`; print the choice once per machine."""
+    import torch
+    threads, reason = choose_cpu_threads()
+    torch.set_num_threads(threads)
+    os.environ['OMP_NUM_THREADS'] = str(threads)
+    if not quiet and os.environ.get('LOCAL_RANK', '0') == '0':
+        how = ('set by OMP_NUM_THREADS' if reason == 'OMP_NUM_THREADS' else
+               f'{reason}; set OMP_NUM_THREADS to override')
+        print(f'[lsta_mm] CPU threads per process: {threads} ({how})',
+              file=sys.stderr)
+    return threads
 
 
 def select_dist_backend(cfg) -> Optional[str]:

@@ -25,9 +25,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import lsta_mm  # noqa: F401  (registers components, safe loading)
-from _bootstrap import (
-    apply_reliability_hooks, preflight_checkpoint, resolve_work_dir,
-    select_dist_backend, shutdown_distributed, user_errors)
+from _bootstrap import (  # noqa: E402
+    apply_cpu_threads, apply_reliability_hooks, preflight_checkpoint,
+    resolve_work_dir, select_dist_backend, shutdown_distributed, user_errors)
 
 
 def parse_args(argv=None):
@@ -107,6 +107,7 @@ def main(argv=None):
     args = parse_args(argv)
     if not os.path.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint {args.checkpoint} does not exist')
+    apply_cpu_threads()
     cfg = merge_args(Config.fromfile(args.config), args)
     try:
         if 'runner_type' in cfg:

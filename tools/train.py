@@ -32,9 +32,10 @@ from mmengine.runner import Runner  # noqa: E402
 
 import lsta_mm  # noqa: E402,F401  (registers components, safe loading)
 from _bootstrap import (  # noqa: E402
-    apply_reliability_hooks, lost_rank_message, preflight_checkpoint,
-    resolve_work_dir, resume_target, select_dist_backend, shutdown_distributed,
-    strict_load_allowance, user_errors)
+    apply_cpu_threads, apply_reliability_hooks, lost_rank_message,
+    preflight_checkpoint, resolve_work_dir, resume_target,
+    select_dist_backend, shutdown_distributed, strict_load_allowance,
+    user_errors)
 
 
 def parse_args(argv=None):
@@ -128,6 +129,7 @@ def merge_args(cfg, args):
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
+    apply_cpu_threads()
     try:
         checkpoint = resume_target(cfg)
         if cfg.get('resume', False) and checkpoint is not None:

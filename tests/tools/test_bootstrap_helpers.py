@@ -12,8 +12,9 @@ from lsta_mm.engine import CheckpointMismatchError
 sys.path.insert(
     0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
                 'tools'))
-from _bootstrap import (apply_reliability_hooks, resume_target,  # noqa: E402
-                        strict_load_allowance, user_errors)
+from _bootstrap import (  # noqa: E402
+    apply_reliability_hooks, choose_cpu_threads, resume_target,
+    strict_load_allowance, user_errors)
 
 
 def _mmaction_like_cfg(**hooks):
@@ -81,3 +82,58 @@ def test_resume_target_after_a_kill_inside_the_pointer_write(tmp_path):
     (tmp_path / 'last_checkpoint').write_text('')  # truncated, not written
     cfg = Config(dict(work_dir=str(tmp_path), resume=True, load_from=None))
     assert resume_target(cfg) == str(tmp_path / 'epoch_10.pth')
+
+
+@pytest.mark.parametrize(
+    'environ,cores,load,threads,why',
+    [
+        ({}, 2, 0.1, 2, '2 core(s) available, 0 busy'),
+        # another job keeps a core busy: one thread, not two competing
+        ({}, 2, 1.2, 1, '1 busy with other work (load 1.2)'),
+        # busier than the machine: still one thread
+        ({}, 2, 7.0, 1, '1 busy'),
+        # four torchrun processes on 16 free cores: four threads each
+        ({
+            'LOCAL_WORLD_SIZE': '4'
+        }, 16, 0.0, 4, '4 process(es) of this job'),
+        ({
+            'SLURM_NTASKS_PER_NODE': '8(x2)'
+        }, 16, 0.0, 2, '8 process(es)'),
+        # the user's choice wins
+        ({
+            'OMP_NUM_THREADS': '3',
+            'LOCAL_WORLD_SIZE': '4'
+        }, 2, 5.0, 3, 'OMP_NUM_THREADS'),
+        ({
+            'OMP_NUM_THREADS': ''
+        }, 4, 0.0, 4, '4 core(s)'),
+    ])
+def test_cpu_threads_follow_cores_processes_and_load(environ, cores, load,
+                                                     threads, why):
+    chosen, reason = choose_cpu_threads(environ, cores=cores, load=load)
+    assert chosen == threads
+    assert why in reason
+
+
+def test_train_tool_prints_and_applies_its_thread_choice(
+        run_tool, monkeypatch, tiny_ann_file, tmp_path):
+    import torch
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    before = torch.get_num_threads()
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    code, out = run_tool(
+        osp.join(root, 'tools', 'train.py'), [
+            osp.join(root, 'configs', 'lsta_demo_joint.py'), '--work-dir',
+            str(tmp_path), '--cfg-options'
+        ] + [
+            f'{loader}.dataset.ann_file={tiny_ann_file}'
+            for loader in ('train_dataloader', 'val_dataloader',
+                           'test_dataloader')
+        ] + ['train_cfg.max_epochs=1'])
+    try:
+        assert code == 0, out
+        assert '[lsta_mm] CPU threads per process: 1 (set by ' \
+            'OMP_NUM_THREADS)' in out
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
