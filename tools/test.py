@@ -41,6 +41,19 @@ def parse_args(argv=None):
         type=str,
         help='write per-sample scores to this .pkl (mmaction2 DumpResults)')
     parser.add_argument(
+        '--confusion',
+        metavar='DIR',
+        help='after testing, write the confusion matrix (CSV and PNG), the '
+        'accuracy per class and the confused pairs here '
+        '(tools/analysis/confusion.py); needs no --dump')
+    parser.add_argument(
+        '--classes',
+        help='label map for --confusion: ntu60, ntu120, kinetics400 or a '
+        'file with one class name per line (default: the <ann_file '
+        'stem>_classes.txt beside the test annotation file when there is '
+        'one, else the shipped map with the config\'s class count, else '
+        'class numbers)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -82,6 +95,8 @@ def merge_args(cfg, args):
         vis.wait_time = args.wait_time
         vis.out_dir = args.show_dir
         vis.interval = args.interval
+    if args.confusion is not None and args.dump is None:
+        args.dump = os.path.join(args.confusion, 'test_scores.pkl')
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise SystemExit(f'--dump must name a .pkl file, got {args.dump}')
@@ -117,9 +132,44 @@ def main(argv=None):
             runner = Runner.from_cfg(cfg)
         preflight_checkpoint(runner, args.checkpoint)
         runner.test()
+        if args.confusion is not None and runner.rank == 0:
+            report_confusion(args.dump, args.confusion, args.classes, cfg)
     except user_errors() as err:
         raise SystemExit(f'[lsta_mm] error: {err}') from None
     shutdown_distributed()
+
+
+def class_names_for(cfg, num_classes: int, classes=None):
+    """The label map ``--confusion`` names classes with (see ``--classes``).
+    """
+    from lsta_mm.datasets.custom_data import label_map_path
+    from lsta_mm.label_maps import default_label_map
+    if classes is None:
+        ann_file = cfg.test_dataloader.dataset.get('ann_file', '')
+        beside = label_map_path(ann_file) if ann_file else ''
+        if beside and os.path.isfile(beside):
+            classes = beside
+        else:
+            classes = default_label_map(num_classes)
+    return classes
+
+
+def report_confusion(dump: str, out_dir: str, classes, cfg) -> None:
+    """The confusion report of ``tools/analysis/confusion.py`` for one
+    dump, written to ``out_dir``."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'analysis'))
+    import confusion
+    matrix = confusion.summed_confusion([dump])
+    label_map = class_names_for(cfg, matrix.shape[0], classes)
+    try:
+        names = confusion.read_class_names(label_map, matrix.shape[0])
+    except (OSError, ValueError) as err:
+        raise SystemExit(f'[lsta_mm] error: --classes: {err}') from None
+    confusion.print_report(matrix, names, top=10)
+    paths = confusion.write_report(matrix, names, out_dir)
+    print(f'\n[lsta_mm] confusion report (label map: '
+          f'{label_map or "class numbers"}): ' + ', '.join(paths))
 
 
 if __name__ == '__main__':

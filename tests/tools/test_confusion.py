@@ -69,3 +69,39 @@ def test_foreign_files_are_refused_in_one_line(run_tool, tmp_path, content):
     code, out = run_tool(TOOL, [str(path)])
     assert str(code).startswith('error:') and 'scores.pkl' in str(code)
     assert 'Traceback' not in out
+
+
+def test_report_files_hold_the_counts_with_names(run_tool, tmp_path):
+    import csv
+    labels = [0, 0, 1, 1, 2, 2]
+    dump = _write_dump(tmp_path / 's0.pkl', labels, [0, 2, 1, 2, 2, 0], 3)
+    names = tmp_path / 'classes.txt'
+    names.write_text('sit\nstand\nclap\n')
+    out_dir = tmp_path / 'report'
+    code, out = run_tool(
+        TOOL, [dump, '--classes', str(names), '--out-dir',
+               str(out_dir)])
+    assert code == 0, out
+    rows = list(csv.reader(open(out_dir / 'confusion_matrix.csv')))
+    assert rows[0][1:] == ['sit', 'stand', 'clap']
+    assert rows[1] == ['sit', '1', '0', '1']
+    assert rows[2] == ['stand', '0', '1', '1']
+    assert rows[3] == ['clap', '1', '0', '1']
+    per_class = list(csv.reader(open(out_dir / 'per_class_accuracy.csv')))
+    assert per_class[1:] == [['sit', '2', '1', '50.0'],
+                             ['stand', '2', '1', '50.0'],
+                             ['clap', '2', '1', '50.0']]
+    mistakes = list(csv.reader(open(out_dir / 'mistakes.csv')))
+    assert sorted(tuple(r[:3]) for r in mistakes[1:]) == [
+        ('clap', 'sit', '1'), ('sit', 'clap', '1'), ('stand', 'clap', '1')
+    ]
+    assert (out_dir / 'confusion_matrix.png').stat().st_size > 0
+
+
+def test_shipped_label_map_names_the_classes(run_tool, tmp_path):
+    labels = list(range(60))
+    dump = _write_dump(tmp_path / 's0.pkl', labels, labels[1:] + [0], 60)
+    code, out = run_tool(TOOL, [dump, '--classes', 'ntu60', '--top', '1',
+                                '--out-dir', str(tmp_path / 'r')])
+    assert code == 0, out
+    assert 'drink water -> eat meal/snack: 1 (100.0 %)' in out

@@ -2,6 +2,7 @@
 
 A tiny GCN on a generated NTU-format pkl; each run takes seconds.
 """
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -37,7 +38,6 @@ def _run(args, env, cwd=REPO_ROOT, timeout=240):
 
 @pytest.fixture(scope='module')
 def trained_work_dir(tmp_path_factory, tiny_ann_file):
-    import os
     env = dict(os.environ, OMP_NUM_THREADS='1')
     work_dir = tmp_path_factory.mktemp('train')
     _run([
@@ -72,6 +72,32 @@ def test_test_tool_reports_metrics_and_dumps(trained_work_dir,
         results = pickle.load(handle)
     assert len(results) == 9  # the xsub_val split of the fixture
     assert set(results[0]) >= {'pred_score', 'gt_label'}
+
+
+def test_test_tool_writes_the_confusion_report(trained_work_dir,
+                                               tiny_ann_file, tool_env,
+                                               tmp_path):
+    import csv
+    names = osp.splitext(tiny_ann_file)[0] + '_classes.txt'
+    with open(names, 'w') as f:  # the label map a converter writes
+        f.write('wave\nkick\nsquat\n')
+    report = tmp_path / 'report'
+    try:
+        out = _run([
+            PYTHON, 'tools/test.py', CONFIG,
+            str(trained_work_dir / 'epoch_2.pth'), '--work-dir',
+            str(tmp_path), '--confusion',
+            str(report), '--cfg-options', *_data_options(tiny_ann_file)
+        ], tool_env)
+    finally:
+        os.remove(names)
+    assert 'accuracy per class' in out
+    rows = list(csv.reader(open(report / 'confusion_matrix.csv')))
+    assert [row[0] for row in rows[1:]] == ['wave', 'kick', 'squat']
+    assert sum(int(v) for row in rows[1:] for v in row[1:]) == 9
+    for name in ('per_class_accuracy.csv', 'mistakes.csv',
+                 'confusion_matrix.png', 'test_scores.pkl'):
+        assert (report / name).stat().st_size > 0, name
 
 
 def test_resume_continues_from_last_checkpoint(trained_work_dir,

@@ -19,7 +19,8 @@ frames), body size, orientation, position, amplitude, phase and noise, and a
 second, idle person in some samples. Subjects follow NTU's naming
 (``SsssCcccPpppRrrrAaaa``) and the official cross-subject training subjects,
 so ``xsub_train``/``xsub_val`` (and ``xview_*``) splits exist. Deterministic
-for a given ``--seed``.
+for a given ``--seed``. Every preset writes its label map beside the pkl
+(``<out stem>_classes.txt``, one class name per line).
 """
 import argparse
 import os
@@ -148,6 +149,18 @@ def generate(num_per_class: int = 60,
     return dict(split=split, annotations=annotations)
 
 
+def write_label_map(out: str, names) -> str:
+    """The label map beside ``out`` (``<stem>_classes.txt``, where
+    ``tools/test.py --confusion`` and the converters' users find it)."""
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+        osp.abspath(__file__)))))
+    from lsta_mm.datasets.custom_data import label_map_path
+    path = label_map_path(out)
+    with open(path, 'w') as f:
+        f.write(''.join(f'{name}\n' for name in names))
+    return path
+
+
 def write_preset(preset: str, out: str, raw_dir: str = None,
                  seed: int = 0, mmaction_out: str = None) -> dict:
     """Write a ``synthetic_hard`` preset as raw files and convert them."""
@@ -166,9 +179,7 @@ def write_preset(preset: str, out: str, raw_dir: str = None,
     synthetic_hard.write_recordings(raw_dir, preset, seed, bar.update)
     print(file=sys.stderr)
     summary = convert(raw_dir, out, 'ntu60', workers=1, quiet=True)
-    names = synthetic_hard.class_names(preset)
-    with open(osp.splitext(out)[0] + '_classes.txt', 'w') as f:
-        f.write(''.join(f'{names[i]}\n' for i in range(len(names))))
+    write_label_map(out, synthetic_hard.class_names(preset))
     if mmaction_out:
         import mmaction
         script = osp.join(
@@ -225,6 +236,7 @@ def main(argv=None):
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'wb') as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+    write_label_map(args.out, [name for name, _ in ACTIONS])
     sizes = ', '.join(f'{k}={len(v)}' for k, v in data['split'].items())
     print(f'wrote {args.out}: {len(data["annotations"])} samples, '
           f'{len(ACTIONS)} actions; {sizes}')
