@@ -25,7 +25,7 @@ CONFIGS = sorted(
     if '_base_' not in path)
 REPRESENTATIVE = [
     'lsta_ntu60_xsub_joint.py', 'lsta_kinetics_bone_motion.py',
-    'examples/lsta_coco17_custom_joint.py', 'lsta_demo_joint.py'
+    'lsta_custom_2d.py', 'lsta_demo_joint.py'
 ]
 _MODELS = {}
 

@@ -1,8 +1,11 @@
 """Recognise the action in one skeleton sequence and print the top-5 classes.
 
 INPUT is an NTU RGB+D ``.skeleton`` file, a ``.npy`` array ``(T, V, C)`` or
-``(M, T, V, C)``, or an annotation ``.pkl`` (choose the sample with
-``--sample INDEX_OR_FRAME_DIR`` when it holds several). The sequence goes
+``(M, T, V, C)``, an annotation ``.pkl`` (choose the sample with
+``--sample INDEX_OR_FRAME_DIR`` when it holds several), or a pose
+estimator's clip as ``tools/data/convert_poses.py`` reads it (mmpose or
+OpenPose ``.json``, ``.npz``, ``.csv``, a folder of OpenPose per-frame
+files; persons tracked, in the model's layout). The sequence goes
 through the config's test pipeline. Class names come from the shipped label
 map with the model's number of classes (NTU-60, NTU-120, Kinetics-400) or
 from ``--label-map``.
@@ -33,8 +36,8 @@ import mmengine  # noqa: E402
 import torch  # noqa: E402
 
 from lsta_mm.apis.inference import (  # noqa: E402
-    inference_skeleton_array, init_recognizer, load_skeleton_input,
-    num_classes_of, top_k_labels)
+    inference_skeleton_array, init_recognizer, input_layout,
+    load_skeleton_input, num_classes_of, top_k_labels)
 from _bootstrap import user_errors  # noqa: E402
 from lsta_mm.label_maps import default_label_map  # noqa: E402
 
@@ -47,8 +50,8 @@ def parse_args(argv=None):
         nargs='+',
         metavar='CONFIG CKPT INPUT | MODEL.onnx INPUT',
         help='model config, checkpoint file (or none) and input (.skeleton, '
-        '.npy or .pkl); with --backend onnxruntime the exported .onnx file '
-        'and the input')
+        '.npy, .pkl or a pose estimator\'s .json/.npz/.csv clip); with '
+        '--backend onnxruntime the exported .onnx file and the input')
     parser.add_argument(
         '--backend',
         choices=['pytorch', 'onnxruntime'],
@@ -64,7 +67,8 @@ def parse_args(argv=None):
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument(
         '--max-person', type=int, default=2,
-        help='bodies kept from a .skeleton file')
+        help='bodies kept from a .skeleton file or a pose estimator\'s '
+        'clip')
     parser.add_argument(
         '--device',
         default='cuda:0' if torch.cuda.is_available() else 'cpu')
@@ -112,12 +116,13 @@ def main(argv=None):
     elif args.checkpoint.lower() != 'none' and not osp.isfile(
             args.checkpoint):
         raise SystemExit(f'checkpoint {args.checkpoint} does not exist')
+    model = load_model(args)
     try:
         sequence = load_skeleton_input(
-            args.input, args.sample, max_person=args.max_person)
+            args.input, args.sample, max_person=args.max_person,
+            layout=input_layout(model))
     except (OSError, ValueError, KeyError, IndexError) as err:
         raise SystemExit(f'error: {err}')
-    model = load_model(args)
     try:
         result = inference_skeleton_array(
             model,

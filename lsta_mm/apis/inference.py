@@ -8,7 +8,9 @@ equal those of ``tools/test.py`` for the same sequence.
 Inputs are ``keypoint`` arrays ``(M, T, V, C)`` (or ``(T, V, C)`` for one
 person): C is x, y, z for NTU RGB+D and x, y, score for 2-D layouts.
 :func:`load_skeleton_input` reads them from an NTU ``.skeleton`` file, a
-``.npy`` array or one sample of an annotation ``.pkl``.
+``.npy`` array, one sample of an annotation ``.pkl``, or a pose estimator's
+output (mmpose / OpenPose JSON, ``.npz``, CSV) as
+``tools/data/convert_poses.py`` reads it.
 """
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -28,10 +30,14 @@ from lsta_mm.label_maps import default_label_map, load_label_map
 __all__ = [
     'init_recognizer', 'load_skeleton_input', 'make_skeleton_sample',
     'config_test_pipeline', 'inference_skeleton_array', 'recognize_skeleton',
-    'top_k_labels', 'num_classes_of', 'check_input_fits_model'
+    'top_k_labels', 'num_classes_of', 'check_input_fits_model',
+    'input_layout'
 ]
 
 SUPPORTED_SUFFIXES = ('.skeleton', '.npy', '.pkl')
+#: pose-estimator outputs, read (and persons tracked) as convert_poses.py
+#: reads them; they need the model's layout
+POSE_SUFFIXES = ('.json', '.npz', '.csv')
 
 
 def init_recognizer(config, checkpoint=None, device='cuda:0'):
@@ -117,28 +123,39 @@ def _select_sample(data, path: str, sample: Union[int, str, None]) -> dict:
 
 def load_skeleton_input(path: str,
                         sample: Union[int, str, None] = None,
-                        max_person: int = 2) -> Dict:
+                        max_person: int = 2,
+                        layout: Union[str, dict, None] = None) -> Dict:
     """Read one sequence from a file.
 
     Args:
         path (str): An NTU RGB+D ``.skeleton`` file, a ``.npy`` array
-            ``(T, V, C)`` or ``(M, T, V, C)``, or an annotation ``.pkl``
-            (mmaction2 format; loaded with the restricted unpickler).
+            ``(T, V, C)`` or ``(M, T, V, C)``, an annotation ``.pkl``
+            (mmaction2 format; loaded with the restricted unpickler), or a
+            pose estimator's clip (``.json`` of mmpose or OpenPose,
+            ``.npz``, ``.csv``; a folder of OpenPose per-frame files),
+            read, tracked and checked as ``tools/data/convert_poses.py``
+            does.
         sample (int | str, optional): For a ``.pkl``: the sample's index
             or ``frame_dir``. Not needed when the file holds one sample.
-        max_person (int): Bodies kept from a ``.skeleton`` file.
+        max_person (int): Bodies kept from a ``.skeleton`` file or a pose
+            estimator's clip.
+        layout (str | dict, optional): The model's layout; needed for a
+            pose estimator's clip (joint count and coordinates).
 
     Returns:
         dict: ``keypoint`` ``(M, T, V, C)`` float32, ``frame_dir``, and
         ``keypoint_score`` ``(M, T, V)`` / ``label`` when the source has
         them.
     """
+    suffix = osp.splitext(path)[1].lower()
+    if osp.isdir(path) or (suffix in POSE_SUFFIXES and osp.isfile(path)):
+        return _load_pose_clip(path, layout, max_person)
     if not osp.isfile(path):
         raise FileNotFoundError(f'input {path} does not exist')
-    suffix = osp.splitext(path)[1].lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ValueError(f'{path}: unsupported input type {suffix!r}; '
-                         f'expected one of {SUPPORTED_SUFFIXES}')
+                         f'expected one of '
+                         f'{SUPPORTED_SUFFIXES + POSE_SUFFIXES}')
     if sample is not None and suffix != '.pkl':
         raise ValueError(f'{path}: a sample is only chosen inside a .pkl')
     name = osp.splitext(osp.basename(path))[0]
@@ -172,6 +189,38 @@ def load_skeleton_input(path: str,
     if 'label' in anno:
         result['label'] = int(anno['label'])
     return result
+
+
+def _load_pose_clip(path: str, layout: Union[str, dict, None],
+                    max_person: int) -> Dict:
+    """A pose estimator's clip, as one converted annotation (label -1)."""
+    from lsta_mm.datasets.custom_data import clip_to_annotation
+    if layout is None:
+        raise ValueError(f'{path}: a pose estimator\'s clip needs the '
+                         f'model\'s layout to be read')
+    name = osp.splitext(osp.basename(osp.normpath(path)))[0]
+    anno = clip_to_annotation((path, name, -1), layout,
+                              max_person=max_person)
+    anno.pop('label')
+    return anno
+
+
+def input_layout(model) -> Union[str, dict, None]:
+    """The layout a model's test pipeline reads (its first step that names
+    one), or None."""
+    if hasattr(model, 'layout'):  # an ONNX Runtime recognizer
+        return model.layout
+    cfg = getattr(model, 'cfg', None)
+    if cfg is None:
+        return None
+    try:
+        steps = config_test_pipeline(cfg)
+    except KeyError:
+        return None
+    for step in steps:
+        if 'layout' in step:
+            return step['layout']
+    return None
 
 
 def make_skeleton_sample(keypoint: np.ndarray,

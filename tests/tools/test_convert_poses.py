@@ -1,5 +1,8 @@
 """tools/data/convert_poses.py: pose-estimator outputs -> mmaction2's pkl,
-on tiny generated mmpose / OpenPose JSON, .npy and CSV clips."""
+on tiny generated mmpose / OpenPose JSON, .npy and CSV clips; and the path
+on from there: train, test with the confusion report, infer on a new
+clip."""
+import csv
 import json
 import os.path as osp
 import pickle
@@ -352,39 +355,72 @@ def _train_one_epoch(run_tool, config, work_dir):
     return work_dir
 
 
-def test_converted_json_trains_and_tests(mmpose_pkl, tmp_path, run_tool):
-    """The mmpose pkl -> 1 epoch of tools/train.py -> tools/test.py, with
-    the COCO-17 example config at a tiny width."""
-    out, _, _ = mmpose_pkl
-    example = osp.join(ROOT, 'configs', 'examples',
-                       'lsta_coco17_custom_joint.py')
-    config = tmp_path / 'tiny_custom.py'
-    config.write_text(f'''
-_base_ = [{example!r}]
-model = dict(
-    backbone=dict(stage_channels=(12, 24), stage_strides=(1, 2)),
-    cls_head=dict(num_classes=2, in_channels=24))
-data = dict(ann_file={str(out)!r}, num_classes=2)
-loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
-train_dataloader = dict(**loader, dataset=dict(**data))
-val_dataloader = dict(**loader, dataset=dict(**data))
-test_dataloader = dict(**loader, dataset=dict(**data))
+def _tiny_config(path, base, ann_file, num_classes, layout, num_person=2,
+                 clip_len=None):
+    """The five-line user config (``dataset_config``) at a tiny width."""
+    path.write_text(f'''
+_base_ = [{osp.join(ROOT, 'configs', base)!r}]
+from lsta_mm.datasets.dataset_config import dataset_config
+model, train_dataloader, val_dataloader, test_dataloader = dataset_config(
+    ann_file={str(ann_file)!r}, num_classes={num_classes},
+    layout={layout!r}, num_person={num_person}, clip_len={clip_len!r},
+    batch_size=2, num_workers=0)
+# tiny width and one epoch, for the test's time
+model['backbone'].update(stage_channels=(12, 24), stage_strides=(1, 2))
+model['cls_head']['in_channels'] = 24
 train_cfg = dict(max_epochs=1, val_interval=1)
 param_scheduler = []
 ''')
-    work_dir = _train_one_epoch(run_tool, config, tmp_path / 'work')
-    dump = tmp_path / 'scores.pkl'
+    return path
+
+
+def _test_with_confusion(run_tool, config, checkpoint, tmp_path, samples,
+                         class_names):
+    """tools/test.py --confusion: metrics, CSV and PNG with class names."""
+    report = tmp_path / 'report'
     code, text = run_tool(
         osp.join(ROOT, 'tools', 'test.py'), [
-            str(config),
-            str(work_dir / 'epoch_1.pth'), '--work-dir',
-            str(tmp_path / 'test'), '--dump',
-            str(dump)
+            str(config), str(checkpoint), '--work-dir',
+            str(tmp_path / 'test'), '--confusion',
+            str(report)
         ])
     assert code in (0, None), text[-3000:]
     assert 'acc/top1' in text
-    with open(dump, 'rb') as handle:
-        assert len(pickle.load(handle)) == 2  # the val split
+    rows = list(csv.reader(open(report / 'confusion_matrix.csv')))
+    assert rows[0][1:] == class_names
+    assert sum(int(v) for row in rows[1:] for v in row[1:]) == samples
+    assert (report / 'confusion_matrix.png').stat().st_size > 0
+    assert (report / 'per_class_accuracy.csv').is_file()
+
+
+def test_converted_json_trains_tests_and_infers(mmpose_pkl, tmp_path,
+                                                run_tool):
+    """Acceptance (a): mmpose JSON tree -> pkl -> 1 epoch of
+    tools/train.py -> tools/test.py with the confusion report -> inference
+    on a new JSON clip, with the five-line config of lsta_custom_2d.py."""
+    out, _, _ = mmpose_pkl
+    config = _tiny_config(tmp_path / 'tiny_custom.py', 'lsta_custom_2d.py',
+                          out, 2, 'coco')
+    work_dir = _train_one_epoch(run_tool, config, tmp_path / 'work')
+    # the label map the converter wrote beside the pkl names the classes
+    _test_with_confusion(run_tool, config, work_dir / 'epoch_1.pth',
+                         tmp_path, 2, ['kick', 'wave'])
+    clip = tmp_path / 'new_clip.json'
+    _write_mmpose_clip(clip, np.random.default_rng(5), action=1)
+    result = tmp_path / 'pred.json'
+    code, text = run_tool(
+        osp.join(ROOT, 'tools', 'infer.py'), [
+            str(config), str(work_dir / 'epoch_1.pth'), str(clip),
+            '--label-map', str(out).replace('.pkl', '_classes.txt'),
+            '--topk', '2', '--out-json', str(result)
+        ])
+    assert code in (0, None), text[-3000:]
+    record = json.loads(result.read_text())
+    assert record['shape'][1:] == [24, 17, 2]  # T, V, x/y (score apart)
+    assert record['shape'][0] == 2  # actor and bystander; ghost dropped
+    assert sorted(p['label'] for p in record['predictions']) == [
+        'kick', 'wave'
+    ]
 
 
 def _documented_commands():
@@ -487,49 +523,44 @@ def test_openpose_frame_folders_are_tracked(tmp_path, run_tool):
         'has 25 joints but the layout has 18' in text
 
 
-def test_converted_npy_with_custom_layout_trains(tmp_path, run_tool):
-    """.npy clips of the 10-joint layout dict -> pkl -> 1 epoch of
-    tools/train.py (the dict is restated in graph_cfg, the pipeline and the
-    dataset, and replaces the bases' name with ``_delete_``)."""
+def test_converted_npy_with_custom_layout_trains_tests_and_infers(
+        tmp_path, run_tool):
+    """Acceptance (b): .npy clips of the 10-joint layout dict -> pkl ->
+    1 epoch -> test with the confusion report -> inference on a new .npy
+    clip, the layout stated once (a .json file) in the five-line config
+    of lsta_custom_3d.py."""
     rng = np.random.default_rng(13)
     for name in ('a', 'b'):
         (tmp_path / 'clips' / name).mkdir(parents=True)
         for i in range(3):
             np.save(tmp_path / 'clips' / name / f'c{i}.npy',
                     rng.normal(size=(1, 16, 10, 3)))
-    (tmp_path / 'layout.json').write_text(json.dumps(LAYOUT_10))
+    layout_file = tmp_path / 'layout.json'
+    layout_file.write_text(json.dumps(LAYOUT_10))
     out = tmp_path / 'arrays.pkl'
     code, text = run_tool(TOOL, [
         str(tmp_path / 'clips'), '--out',
         str(out), '--layout',
-        str(tmp_path / 'layout.json'), '--workers', '1'
+        str(layout_file), '--workers', '1'
     ])
     assert code == 0, text
-    config = tmp_path / 'tiny_layout10.py'
-    config.write_text(f'''
-_base_ = [{osp.join(ROOT, 'configs', 'lsta_ntu60_xsub_joint.py')!r}]
-my_layout = {LAYOUT_10!r}
-model = dict(
-    backbone=dict(
-        graph_cfg=dict(_delete_=True, layout=my_layout), num_person=1,
-        stage_channels=(12, 24), stage_strides=(1, 2)),
-    cls_head=dict(num_classes=2, in_channels=24))
-pipeline = [dict(type='SkeletonStream', layout=my_layout, num_person=1,
-                 clip_len=16, test_mode=True),
-            dict(type='PackActionInputs')]
-data = dict(type='LSTAPoseDataset', ann_file={str(out)!r},
-            layout=my_layout, num_classes=2, num_person=1, pipeline=pipeline)
-loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
-train_dataloader = dict(**loader, dataset=dict(
-    _delete_=True, split='train', **data))
-val_dataloader = dict(**loader, dataset=dict(
-    _delete_=True, split='val', test_mode=True, **data))
-test_dataloader = dict(**loader, dataset=dict(
-    _delete_=True, split='val', test_mode=True, **data))
-train_cfg = dict(max_epochs=1, val_interval=1)
-param_scheduler = []
-''')
-    _train_one_epoch(run_tool, config, tmp_path / 'work')
+    config = _tiny_config(tmp_path / 'tiny_layout10.py', 'lsta_custom_3d.py',
+                          out, 2, str(layout_file), num_person=1,
+                          clip_len=16)
+    work_dir = _train_one_epoch(run_tool, config, tmp_path / 'work')
+    _test_with_confusion(run_tool, config, work_dir / 'epoch_1.pth',
+                         tmp_path, 2, ['a', 'b'])
+    clip = tmp_path / 'new.npy'
+    np.save(clip, rng.normal(size=(16, 10, 3)))
+    code, text = run_tool(
+        osp.join(ROOT, 'tools', 'infer.py'), [
+            str(config), str(work_dir / 'epoch_1.pth'), str(clip),
+            '--label-map', str(out).replace('.pkl', '_classes.txt'),
+            '--topk', '2'
+        ])
+    assert code in (0, None), text[-3000:]
+    assert '1 person(s), 16 frames, 10 joints, 3 channels' in text
+    assert '1. a' in text or '1. b' in text
 
 
 def test_refuses_malformed_values(tmp_path, run_tool):
