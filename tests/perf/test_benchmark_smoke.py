@@ -62,23 +62,42 @@ def test_tables_and_ratio_targets(tiny_results):
 
 
 def test_check_targets_bounds():
-    def entry(flops, train):
+    def entry(flops, train, memory):
         return dict(flops=flops, train_sps=train, infer_sps=train,
-                    train_mem_mib=100.0)
+                    train_mem_mib=memory)
     results = dict(
         models=dict(ours={}, stgcnpp={}, stgcn={}),
         frames={
             '300': dict(
-                ours=entry(1.0, 2.4),
-                stgcnpp=entry(2.0, 2.0),  # train ratio 1.2: on the bound
-                stgcn=entry(2.0, 1.5))  # flops ratio 0.5: on the bound
+                ours=entry(1.0, 2.4, 100.0),
+                stgcnpp=entry(2.0, 1.2, 200.0),  # train 2.0x, memory 0.5x
+                stgcn=entry(2.0, 1.5, 100.0))  # flops ratio 0.5: on bound
         })
     checks = {(c['peer'], c['metric']): c['passed']
               for c in benchmark.check_targets(results)}
-    assert checks[('stgcnpp', 'train_sps')] is True
+    assert checks[('stgcnpp', 'train_sps')] is True  # 2.0 >= 2.0
     assert checks[('stgcn', 'flops')] is True  # <= 0.5
     assert checks[('stgcn', 'train_sps')] is False  # 1.6 < 2
-    assert checks[('stgcnpp', 'train_mem_mib')] is True
+    assert checks[('stgcn', 'infer_sps')] is False  # 1.6 < 2.5
+    assert checks[('stgcnpp', 'train_mem_mib')] is True  # 0.5 <= 0.5
+
+
+def test_per_process_mode_takes_medians_of_fresh_processes(tmp_path):
+    out = tmp_path / 'pp.json'
+    results = benchmark.main([
+        '--per-process', '2', '--models', 'stgcn', 'stgcnpp', '--T', '8',
+        '--batch', '2', '--warmup', '1', '--repeats', '1', '--threads', '1',
+        '--no-memory', '--json', str(out)
+    ])
+    assert 'fresh process' in results['meta']['mode']
+    for key in ('stgcn', 'stgcnpp'):
+        rounds = results['rounds']['8'][key]['train_sps']
+        assert len(rounds) == 2 and all(v > 0 for v in rounds)
+        assert results['frames']['8'][key]['train_sps'] == pytest.approx(
+            sum(rounds) / 2)  # the median of two
+        assert results['frames']['8'][key]['flops'] > 0
+    assert 'fresh process' in benchmark.format_tables(results)
+    assert json.loads(out.read_text())['rounds'] == results['rounds']
 
 
 def test_memory_probe_in_child_process():

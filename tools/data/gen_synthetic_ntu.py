@@ -179,7 +179,8 @@ def write_preset(preset: str, out: str, raw_dir: str = None,
     synthetic_hard.write_recordings(raw_dir, preset, seed, bar.update)
     print(file=sys.stderr)
     summary = convert(raw_dir, out, 'ntu60', workers=1, quiet=True)
-    write_label_map(out, synthetic_hard.class_names(preset))
+    names = synthetic_hard.class_names(preset)  # label -> name
+    write_label_map(out, [names[i] for i in range(len(names))])
     if mmaction_out:
         import mmaction
         script = osp.join(
