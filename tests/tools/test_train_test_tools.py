@@ -55,16 +55,21 @@ def test_train_writes_checkpoints(trained_work_dir):
     assert any(k.startswith('backbone.') for k in ckpt['state_dict'])
 
 
+def _test_tool(work_dir, ann_file, env, out_dir, *extra):
+    """``tools/test.py`` on the trained epoch 2 with ``extra`` flags."""
+    return _run([
+        PYTHON, 'tools/test.py', CONFIG,
+        str(work_dir / 'epoch_2.pth'), '--work-dir',
+        str(out_dir), *extra, '--cfg-options', *_data_options(ann_file)
+    ], env)
+
+
 def test_test_tool_reports_metrics_and_dumps(trained_work_dir,
                                              tiny_ann_file, tool_env,
                                              tmp_path):
     dump = tmp_path / 'scores.pkl'
-    out = _run([
-        PYTHON, 'tools/test.py', CONFIG,
-        str(trained_work_dir / 'epoch_2.pth'), '--work-dir',
-        str(tmp_path), '--dump',
-        str(dump), '--cfg-options', *_data_options(tiny_ann_file)
-    ], tool_env)
+    out = _test_tool(trained_work_dir, tiny_ann_file, tool_env, tmp_path,
+                     '--dump', str(dump))
     for metric in ('acc/top1', 'acc/top5', 'acc/mean1'):
         assert metric in out
     import pickle
@@ -83,12 +88,8 @@ def test_test_tool_writes_the_confusion_report(trained_work_dir,
         f.write('wave\nkick\nsquat\n')
     report = tmp_path / 'report'
     try:
-        out = _run([
-            PYTHON, 'tools/test.py', CONFIG,
-            str(trained_work_dir / 'epoch_2.pth'), '--work-dir',
-            str(tmp_path), '--confusion',
-            str(report), '--cfg-options', *_data_options(tiny_ann_file)
-        ], tool_env)
+        out = _test_tool(trained_work_dir, tiny_ann_file, tool_env,
+                         tmp_path, '--confusion', str(report))
     finally:
         os.remove(names)
     assert 'accuracy per class' in out
