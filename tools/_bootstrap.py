@@ -92,7 +92,8 @@ def choose_cpu_threads(environ=None, cores: Optional[int] = None,
     (``sched_getaffinity``: a container's or a slurm job's CPU set) are
     shared by the processes the launcher starts on this machine
     (``LOCAL_WORLD_SIZE``, ``SLURM_NTASKS_PER_NODE``), less the cores that
-    other work keeps busy (the 1-minute load average, rounded): torch's
+    other work keeps busy (:func:`busy_cores`, rounded; the job's own other
+    processes, starting at the same moment, are not counted): torch's
     default of one thread per core, with another job running, made one
     training step 25-45x slower on a 2-core machine.
     """
@@ -105,23 +106,47 @@ def choose_cpu_threads(environ=None, cores: Optional[int] = None,
             cores = len(os.sched_getaffinity(0))
         except AttributeError:  # not Linux
             cores = os.cpu_count() or 1
-    if load is None:
-        try:
-            load = os.getloadavg()[0]
-        except OSError:
-            load = 0.0
     local = 1
     for key in ('LOCAL_WORLD_SIZE', 'SLURM_NTASKS_PER_NODE'):
         value = environ.get(key, '').split('(')[0]  # slurm: '4(x2)'
         if value.isdigit() and int(value) > 0:
             local = int(value)
             break
+    if load is None:
+        load = max(0.0, busy_cores() - (local - 1))
     busy = min(cores - 1, int(load + 0.5))
     threads = max(1, (cores - busy) // local)
     reason = (f'{cores} core(s) available, {busy} busy with other work '
-              f'(load {load:.1f}), {local} process(es) of this job on the '
+              f'(now: {load:.1f}), {local} process(es) of this job on the '
               f'machine')
     return threads, reason
+
+
+def busy_cores(window: float = 0.3) -> float:
+    """Cores of the machine busy while this process sleeps ``window``
+    seconds (``/proc/stat``); the 1-minute load average where that file is
+    missing. Measured now, not averaged: a job that has just ended does not
+    count."""
+    import time
+
+    def sample():
+        with open('/proc/stat') as handle:
+            fields = [int(v) for v in handle.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields[:8]), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(window)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        try:
+            return os.getloadavg()[0]
+        except OSError:
+            return 0.0
+    elapsed = max(total1 - total0, 1)
+    share = 1.0 - (idle1 - idle0) / elapsed
+    return max(0.0, share) * (os.cpu_count() or 1)
 
 
 def apply_cpu_threads(quiet: bool = False) -> int:

@@ -13,7 +13,7 @@ sys.path.insert(
     0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
                 'tools'))
 from _bootstrap import (  # noqa: E402
-    apply_reliability_hooks, choose_cpu_threads, resume_target,
+    apply_reliability_hooks, busy_cores, choose_cpu_threads, resume_target,
     strict_load_allowance, user_errors)
 
 
@@ -89,7 +89,7 @@ def test_resume_target_after_a_kill_inside_the_pointer_write(tmp_path):
     [
         ({}, 2, 0.1, 2, '2 core(s) available, 0 busy'),
         # another job keeps a core busy: one thread, not two competing
-        ({}, 2, 1.2, 1, '1 busy with other work (load 1.2)'),
+        ({}, 2, 1.2, 1, '1 busy with other work (now: 1.2)'),
         # busier than the machine: still one thread
         ({}, 2, 7.0, 1, '1 busy'),
         # four torchrun processes on 16 free cores: four threads each
@@ -137,3 +137,16 @@ def test_train_tool_prints_and_applies_its_thread_choice(
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_busy_cores_sees_a_spinning_process_now():
+    import subprocess
+    spinner = subprocess.Popen(
+        [sys.executable, '-c', 'while True: pass'])
+    try:
+        import time
+        time.sleep(0.3)  # let it start
+        assert busy_cores(0.5) >= 0.6
+    finally:
+        spinner.kill()
+        spinner.wait()
