@@ -338,11 +338,13 @@ class AnnotationStore:
                                  f'names samples outside 0..{count - 1}; '
                                  f'{_REPACK}')
 
-    def check_values(self, coord_dims: int) -> List[Tuple[int, str]]:
+    def check_values(self, coord_dims: int,
+                     force: bool = False) -> List[Tuple[int, str]]:
         """Problems of the keypoint values, as ``(sample, message)``.
 
         ``coord_dims``: the leading keypoint channels that are coordinates
-        (a joint is present when one of them is non-zero).
+        (a joint is present when one of them is non-zero). ``force``
+        checks whatever the fingerprints say.
 
         Skipped (returns ``[]``) when the arrays still have the size and
         modification time recorded when they were packed, since every
@@ -352,7 +354,8 @@ class AnnotationStore:
         files = [KEYPOINT_FILE] + (
             [SCORE_FILE] if self.meta['score_dtype'] is not None else [])
         checked = self.meta.get('checked', {})
-        if all(checked.get(f) == _fingerprint(self._file(f)) for f in files):
+        if not force and all(
+                checked.get(f) == _fingerprint(self._file(f)) for f in files):
             return []
         keypoint, score = self.arrays()
         finite = np.empty(len(keypoint), bool)

@@ -3,6 +3,7 @@ identical samples; a damaged store, a mismatched index and changed values
 are refused with one line naming the file; a store never pickles its
 keypoints."""
 import json
+import os
 import os.path as osp
 import pickle
 
@@ -205,3 +206,28 @@ def test_pickled_store_carries_no_keypoints(tmp_path, ntu_annotations):
     assert len(pickle.dumps(dataset)) < keypoint_bytes / 4
     copy = pickle.loads(pickle.dumps(dataset))
     _assert_same_samples(dataset, copy)
+
+
+def test_check_annotations_reads_a_store(tmp_path, run_tool,
+                                         ntu_annotations):
+    data = ntu_annotations()
+    store = str(tmp_path / 'ann.store')
+    write_store(data['annotations'], data['split'], store)
+    check = osp.join(osp.dirname(PACK), 'check_annotations.py')
+    code, out = run_tool(check, [store, '--layout', 'nturgb+d',
+                                 '--num-classes', '3'])
+    assert code == 0, out
+    assert 'OK; store of 18 samples' in out
+    # a value changed in place, fingerprint restored: still found
+    name = data['annotations'][7]['frame_dir']
+    path = osp.join(store, 'keypoint.npy')
+    stat = os.stat(path)
+    keypoint = np.load(path, mmap_mode='r+')
+    keypoint[AnnotationStore(store).index['offset'][7]] = np.inf
+    keypoint.flush()
+    del keypoint
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    code, out = run_tool(check, [store, '--num-classes', '2'])
+    assert code == 1
+    assert f'sample {name}: has NaN or inf' in out
+    assert 'label 2 is outside [0, 2)' in out

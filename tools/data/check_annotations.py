@@ -5,7 +5,10 @@
 
 Prints one line per bad sample (file, sample, problem) and a summary; exits
 with 1 when a problem was found, 2 when the file cannot be read at all. The
-same checks run when ``LSTAPoseDataset`` loads a file.
+same checks run when ``LSTAPoseDataset`` loads a file. FILE may also be a
+store directory of ``tools/data/pack_annotations.py``: its index is checked
+against its arrays and every value is checked again (vectorised), whatever
+its fingerprints say.
 """
 import argparse
 import os.path as osp
@@ -36,9 +39,55 @@ def guess_layout(data):
     return None
 
 
+def check_store(path: str, layout, num_classes, splits) -> int:
+    """The checks of a store directory; the exit status of :func:`main`."""
+    from lsta_mm.datasets.annotation_store import AnnotationStore, StoreError
+    from lsta_mm.datasets.validation import check_sample
+    from lsta_mm.utils.topology import get_topology
+    try:
+        store = AnnotationStore(path)
+    except StoreError as err:
+        print(f'error: {err}')
+        return 2
+    problems = []
+    coord_dims = None
+    if layout is not None:
+        topology = get_topology(layout)
+        coord_dims = topology.coord_dims
+        message = check_sample(
+            dict(store.record(0), **store.arrays_of(0)), topology.num_node,
+            coord_dims)
+        if message is not None:
+            problems.append(f'{path}: every sample (first: '
+                            f'{store.names[0]}) {message}')
+    names = store.names
+    problems += [f'{path}: sample {names[i]}: {message}'
+                 for i, message in store.check_values(
+                     coord_dims or store.meta['channels'], force=True)]
+    labels = store.index['label']
+    if num_classes is not None:
+        problems += [f'{path}: sample {names[i]}: label {labels[i]} is '
+                     f'outside [0, {num_classes})'
+                     for i in np.flatnonzero((labels >= num_classes)
+                                             | (labels < -1))]
+    problems += [f'{path}: split {name!r} does not exist; the store has '
+                 f'splits {store.meta["splits"]}'
+                 for name in splits if name not in store.meta['splits']]
+    for line in problems:
+        print(line)
+    sizes = ', '.join(f'split {name}={len(store.split(name))}'
+                      for name in store.meta['splits'])
+    status = 'OK' if not problems else f'{len(problems)} problem(s)'
+    print(f'{path}: {status}; store of {len(store)} samples, '
+          f'{store.meta["joints"]} joints x {store.meta["channels"]} '
+          f'{store.meta["keypoint_dtype"]}; {sizes}; labels '
+          f'{labels.min()}..{labels.max()}')
+    return 1 if problems else 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('file', help='annotation .pkl')
+    parser.add_argument('file', help='annotation .pkl or store directory')
     parser.add_argument(
         '--layout',
         help=f'expected layout: one of {sorted(LAYOUTS)} or a .json/.yaml '
@@ -53,6 +102,13 @@ def main(argv=None) -> int:
         help='channels per joint the stream must deliver (3 for NTU xyz '
         'and for x, y, score)')
     args = parser.parse_args(argv)
+    if osp.isdir(args.file):
+        try:
+            layout = load_layout(args.layout) if args.layout else None
+        except ValueError as err:
+            print(f'error: {err}')
+            return 2
+        return check_store(args.file, layout, args.num_classes, args.split)
     try:
         data = safe_load_pickle(args.file)
     except (FileNotFoundError, AnnotationFileError, UnsafePickleError) as err:
