@@ -13,7 +13,7 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule, ModuleList, Sequential
 
 from lsta_mm.registry import MODELS
-from .utils import TemporalAvgPool, temporal_shortcut
+from .utils import TemporalAvgPool, add_relu, temporal_shortcut
 
 __all__ = [
     'TPA', 'ATPA', 'ATTENTION_POSITIONS', 'DEFAULT_NUM_FRAGMENTS',
@@ -203,20 +203,32 @@ class TPA(BaseModule):
         carry = None
         for index, (conv, fragment) in enumerate(
                 zip(self.fragments, x.split(self.fragment_channels, dim=1))):
-            fragment = fragment if carry is None else fragment + carry
+            if carry is not None and self.fragment_act == 'carry':
+                # what the previous fragment passes on, rectified
+                fragment = self._add_carry(fragment, carry, index - 1)
+            elif carry is not None:
+                fragment = fragment + carry
             # A channel slice is not dense; small-channel temporal convs are
             # several times faster on dense channels-last input.
             carry = conv(
                 fragment.contiguous(memory_format=torch.channels_last))
             if self.fragment_act == 'carry':
                 outs.append(carry)  # Eq. (4)
-                if index < len(self.fragment_acts):
-                    carry = self.fragment_acts[index](carry)
                 continue
             if self.fragment_acts is not None:
                 carry = self.fragment_acts[index](carry)
             outs.append(carry)  # Eq. (4)
         return torch.cat(outs, dim=1), res  # (N*M, C', T', V), Eq. (5)
+
+    def _add_carry(self, fragment: torch.Tensor, carry: torch.Tensor,
+                   index: int) -> torch.Tensor:
+        """``fragment + act(carry)`` with the activation of fragment
+        ``index``; a ReLU through :func:`add_relu` (same result, a boolean
+        mask kept for backward instead of the rectified tensor)."""
+        act = self.fragment_acts[index]
+        if type(act) is nn.ReLU:
+            return add_relu(fragment, carry)
+        return fragment + act(carry)
 
     def merge(self, branch: torch.Tensor,
               res: Optional[torch.Tensor]) -> torch.Tensor:

@@ -1,7 +1,9 @@
 """Small building helpers shared by the temporal modules (paper section 2.2).
 
 ``temporal_shortcut`` builds the residual path of a
-temporal module that may change channels and divide T by its stride.
+temporal module that may change channels and divide T by its stride;
+``add_relu`` is TPA's "add what the previous fragment passes on" with a
+lighter memory footprint in training.
 """
 
 import torch
@@ -10,7 +12,38 @@ from mmaction.utils import ConfigType
 from mmcv.cnn import build_norm_layer
 from mmengine.model import Sequential
 
-__all__ = ['temporal_shortcut', 'TemporalAvgPool']
+__all__ = ['add_relu', 'temporal_shortcut', 'TemporalAvgPool']
+
+
+class _AddReLU(torch.autograd.Function):
+    """``x + relu(y)`` whose backward keeps a 1-byte mask of ``y > 0``
+    instead of the 4-byte ``relu(y)`` that ``nn.ReLU`` saves."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        positive = y > 0
+        ctx.save_for_backward(positive)
+        return x + y.clamp_min(0)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        positive, = ctx.saved_tensors
+        return grad, grad * positive
+
+
+def add_relu(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``x + relu(y)``, same values and gradients as
+    ``x + nn.ReLU()(y)``; when gradients are recorded only a boolean mask
+    of ``y`` is kept for the backward pass (a quarter of the memory of the
+    activation), which matters in TPA, where every fragment but the last
+    passes its rectified output on (measured: docs/benchmarks.md).
+
+    Shape:
+        x, y: any, broadcastable -> their sum's shape
+    """
+    if torch.is_grad_enabled() and (x.requires_grad or y.requires_grad):
+        return _AddReLU.apply(x, y)
+    return x + y.clamp_min(0)
 
 
 class TemporalAvgPool(nn.Module):

@@ -194,3 +194,45 @@ def test_bad_arguments(kwargs, match):
 def test_atpa_rejects_unknown_attention_position():
     with pytest.raises(ValueError, match='attention_position'):
         ATPA(12, 12, attention_position='residual')
+
+
+def test_add_relu_matches_relu_and_keeps_only_a_mask():
+    from lsta_mm.models.modules.utils import add_relu
+    torch.manual_seed(0)
+    y = torch.randn(4, 6, 10, 5)
+    y[0, 0, 0, 0] = 0.0  # relu's kink: no gradient, as nn.ReLU gives
+    x1, y1 = torch.randn(4, 6, 10, 5, requires_grad=True), \
+        y.clone().requires_grad_()
+    x2, y2 = x1.detach().clone().requires_grad_(), \
+        y.clone().requires_grad_()
+    out1 = add_relu(x1, y1)
+    out2 = x2 + torch.nn.ReLU()(y2)
+    assert torch.equal(out1, out2)
+    # what the backward keeps: a boolean mask, not a float activation
+    (saved, ) = out1.grad_fn.saved_tensors
+    assert saved.dtype == torch.bool
+    grad = torch.randn_like(out1)
+    out1.backward(grad)
+    out2.backward(grad)
+    assert torch.equal(x1.grad, x2.grad) and torch.equal(y1.grad, y2.grad)
+    with torch.no_grad():
+        assert torch.equal(add_relu(x1, y1), out2)
+
+
+def test_carry_pyramid_unchanged_by_the_memory_saving_path():
+    """TPA(fragment_act='carry') through add_relu equals the same module
+    with its ReLU replaced by one that add_relu does not recognise."""
+    torch.manual_seed(0)
+    tpa = TPA(24, 24, fragment_act='carry').train()
+    x = torch.randn(2, 24, 12, 5)
+    out = tpa(x)
+    out.square().sum().backward()
+    grads = [p.grad.clone() for p in tpa.parameters()]
+    for index, act in enumerate(tpa.fragment_acts):
+        tpa.fragment_acts[index] = torch.nn.Sequential(act)  # plain path
+    tpa.zero_grad()
+    again = tpa(x)
+    again.square().sum().backward()
+    assert torch.allclose(out, again, atol=1e-6)
+    for before, param in zip(grads, tpa.parameters()):
+        assert torch.allclose(before, param.grad, atol=1e-5)
