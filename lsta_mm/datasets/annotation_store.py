@@ -38,7 +38,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .validation import AnnotationError, sample_name
+from .validation import AnnotationError, check_sample, sample_name
 
 __all__ = [
     'STORE_FORMAT', 'AnnotationStore', 'StoreError', 'is_store',
@@ -378,6 +378,52 @@ class AnnotationStore:
                       'is all zeros: no person is present in any frame')
                      for i in np.flatnonzero(sample_finite & ~sample_present)]
         return sorted(problems)
+
+    def problems(self,
+                 members: Optional[np.ndarray] = None,
+                 num_node: Optional[int] = None,
+                 coord_dims: Optional[int] = None,
+                 in_channels: Optional[int] = None,
+                 num_classes: Optional[int] = None,
+                 force: bool = False) -> Tuple[Optional[str],
+                                               List[Tuple[int, str]]]:
+        """Every check of a pkl's samples, on a store (the one home of
+        these checks for stores: the dataset and ``check_annotations.py``
+        ask it).
+
+        Args:
+            members (np.ndarray, optional): Sample numbers to check
+                (a split); default all.
+            num_node, coord_dims, in_channels, num_classes: as
+                :func:`~.validation.check_sample`.
+            force (bool): Check values whatever the fingerprints say.
+
+        Returns:
+            tuple: a problem of the whole store (layout or channels, which
+            are one per store, told by its first sample with the message
+            a pkl sample would get) or None, and ``(sample, message)`` for
+            the bad samples among ``members``.
+        """
+        members = np.arange(len(self)) if members is None else members
+        if not len(members):
+            return None, []
+        first = int(members[0])
+        message = check_sample(
+            dict(self.record(first), **self.arrays_of(first)), num_node,
+            coord_dims, in_channels)
+        whole = None if message is None else (
+            f'every sample (first: {self.names[first]}) {message}')
+        wanted = np.zeros(len(self), bool)
+        wanted[members] = True
+        bad = [(i, m) for i, m in self.check_values(
+            coord_dims or self.meta['channels'], force) if wanted[i]]
+        if num_classes is not None:
+            labels = self.index['label']
+            for i in members[(labels[members] >= num_classes)
+                             | (labels[members] < -1)]:
+                bad.append((int(i), f'label {labels[i]} is outside '
+                            f'[0, {num_classes}) (num_classes={num_classes})'))
+        return whole, bad
 
     # -- samples
     def __len__(self) -> int:

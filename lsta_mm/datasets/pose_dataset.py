@@ -127,33 +127,12 @@ class LSTAPoseDataset(PoseDataset):
         members = store.split(self.split) if self.split is not None \
             else np.arange(len(store))
         names = store.names
-        if len(members):
-            # layout and channels are one per store: its first sample
-            # tells, with the message a pkl sample would get
-            first = int(members[0])
-            message = check_sample(
-                dict(store.record(first), **store.arrays_of(first)),
-                self.num_node, self.coord_dims, self.in_channels)
-            if message is not None:
-                raise AnnotationError(
-                    f'{source}: every sample (first: {names[first]}) '
-                    f'{message}')
-        in_split = np.zeros(len(store), bool)
-        in_split[members] = True
-        problems = [
-            Problem(source, names[i], message)
-            for i, message in store.check_values(self.coord_dims)
-            if in_split[i]
-        ]
-        labels = store.index['label'][members]
-        if self.num_classes is not None:
-            for i in members[(labels >= self.num_classes)
-                             | (labels < -1)]:
-                problems.append(
-                    Problem(source, names[i],
-                            f'label {store.index["label"][i]} is outside '
-                            f'[0, {self.num_classes}) '
-                            f'(num_classes={self.num_classes})'))
+        whole, bad_samples = store.problems(
+            members, self.num_node, self.coord_dims, self.in_channels,
+            self.num_classes)
+        if whole is not None:
+            raise AnnotationError(f'{source}: {whole}')
+        problems = [Problem(source, names[i], m) for i, m in bad_samples]
         bad = self._report(problems, len(members), source)
         self._store = store
         if self.num_person:

@@ -42,34 +42,20 @@ def guess_layout(data):
 def check_store(path: str, layout, num_classes, splits) -> int:
     """The checks of a store directory; the exit status of :func:`main`."""
     from lsta_mm.datasets.annotation_store import AnnotationStore, StoreError
-    from lsta_mm.datasets.validation import check_sample
     from lsta_mm.utils.topology import get_topology
     try:
         store = AnnotationStore(path)
     except StoreError as err:
         print(f'error: {err}')
         return 2
-    problems = []
-    coord_dims = None
-    if layout is not None:
-        topology = get_topology(layout)
-        coord_dims = topology.coord_dims
-        message = check_sample(
-            dict(store.record(0), **store.arrays_of(0)), topology.num_node,
-            coord_dims)
-        if message is not None:
-            problems.append(f'{path}: every sample (first: '
-                            f'{store.names[0]}) {message}')
-    names = store.names
-    problems += [f'{path}: sample {names[i]}: {message}'
-                 for i, message in store.check_values(
-                     coord_dims or store.meta['channels'], force=True)]
-    labels = store.index['label']
-    if num_classes is not None:
-        problems += [f'{path}: sample {names[i]}: label {labels[i]} is '
-                     f'outside [0, {num_classes})'
-                     for i in np.flatnonzero((labels >= num_classes)
-                                             | (labels < -1))]
+    topology = get_topology(layout) if layout is not None else None
+    whole, bad = store.problems(
+        num_node=topology.num_node if topology else None,
+        coord_dims=topology.coord_dims if topology else None,
+        num_classes=num_classes, force=True)
+    names, labels = store.names, store.index['label']
+    problems = [f'{path}: {whole}'] if whole else []
+    problems += [f'{path}: sample {names[i]}: {m}' for i, m in bad]
     problems += [f'{path}: split {name!r} does not exist; the store has '
                  f'splits {store.meta["splits"]}'
                  for name in splits if name not in store.meta['splits']]
