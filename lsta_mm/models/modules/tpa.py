@@ -13,7 +13,8 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule, ModuleList, Sequential
 
 from lsta_mm.registry import MODELS
-from .utils import TemporalAvgPool, add_relu, temporal_shortcut
+from .utils import (TemporalAvgPool, add_relu, relu_keeping_mask,
+                    temporal_shortcut)
 
 __all__ = [
     'TPA', 'ATPA', 'ATTENTION_POSITIONS', 'DEFAULT_NUM_FRAGMENTS',
@@ -198,7 +199,7 @@ class TPA(BaseModule):
         if self.pool is not None:
             x = self.pool(x)  # (N*M, C, ceil(T / stride), V)
         res = None if self.residual is None else self.residual(x)
-        x = self.transform(x)  # (N*M, C', T', V)
+        x = self._transform(x)  # (N*M, C', T', V)
         outs = []
         carry = None
         for index, (conv, fragment) in enumerate(
@@ -219,6 +220,16 @@ class TPA(BaseModule):
                 carry = self.fragment_acts[index](carry)
             outs.append(carry)  # Eq. (4)
         return torch.cat(outs, dim=1), res  # (N*M, C', T', V), Eq. (5)
+
+    def _transform(self, x: torch.Tensor) -> torch.Tensor:
+        """The 1x1 transform, norm and activation; a ReLU through
+        :func:`relu_keeping_mask` (same result; the fragments copy or add
+        their slices of it, so a mask is all its backward needs to keep)."""
+        conv, norm, act = self.transform
+        x = norm(conv(x))
+        if type(act) is nn.ReLU:
+            return relu_keeping_mask(x)
+        return act(x)
 
     def _add_carry(self, fragment: torch.Tensor, carry: torch.Tensor,
                    index: int) -> torch.Tensor:

@@ -2,8 +2,9 @@
 
 ``temporal_shortcut`` builds the residual path of a
 temporal module that may change channels and divide T by its stride;
-``add_relu`` is TPA's "add what the previous fragment passes on" with a
-lighter memory footprint in training.
+``add_relu`` is TPA's "add what the previous fragment passes on" and
+``relu_keeping_mask`` its transform's rectifier, both with a lighter memory
+footprint in training.
 """
 
 import torch
@@ -12,7 +13,9 @@ from mmaction.utils import ConfigType
 from mmcv.cnn import build_norm_layer
 from mmengine.model import Sequential
 
-__all__ = ['add_relu', 'temporal_shortcut', 'TemporalAvgPool']
+__all__ = [
+    'add_relu', 'relu_keeping_mask', 'temporal_shortcut', 'TemporalAvgPool'
+]
 
 
 class _AddReLU(torch.autograd.Function):
@@ -44,6 +47,41 @@ def add_relu(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     if torch.is_grad_enabled() and (x.requires_grad or y.requires_grad):
         return _AddReLU.apply(x, y)
     return x + y.clamp_min(0)
+
+
+class _ReLUKeepingMask(torch.autograd.Function):
+    """In-place ``relu(y)`` whose backward keeps a 1-byte mask of ``y > 0``
+    instead of the 4-byte output that ``nn.ReLU(inplace=True)`` saves."""
+
+    @staticmethod
+    def forward(ctx, y: torch.Tensor) -> torch.Tensor:
+        positive = y > 0
+        ctx.save_for_backward(positive)
+        ctx.mark_dirty(y)
+        return y.clamp_min_(0)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        positive, = ctx.saved_tensors
+        # zeros where y <= 0, grad's own memory layout: the norm's backward
+        # then reduces in the same order as after nn.ReLU (bit-identical)
+        return grad.masked_fill(positive.logical_not(), 0)
+
+
+def relu_keeping_mask(y: torch.Tensor) -> torch.Tensor:
+    """``relu(y)`` computed in ``y``'s memory, same values and gradients as
+    ``nn.ReLU(inplace=True)(y)``; when gradients are recorded only a
+    boolean mask of ``y > 0`` is kept for the backward pass instead of the
+    output. Use it where nothing else keeps the output for backward (TPA's
+    transform: its fragments copy or add their slices), else the output
+    stays alive anyway (measured: docs/benchmarks.md).
+
+    Shape:
+        y: any -> the same
+    """
+    if torch.is_grad_enabled() and y.requires_grad:
+        return _ReLUKeepingMask.apply(y)
+    return y.clamp_min_(0)
 
 
 class TemporalAvgPool(nn.Module):

@@ -219,6 +219,45 @@ def test_add_relu_matches_relu_and_keeps_only_a_mask():
         assert torch.equal(add_relu(x1, y1), out2)
 
 
+def test_relu_keeping_mask_matches_inplace_relu_and_keeps_only_a_mask():
+    from lsta_mm.models.modules.utils import relu_keeping_mask
+    torch.manual_seed(0)
+    y = torch.randn(4, 6, 10, 5)
+    y[0, 0, 0, 0] = 0.0  # relu's kink: no gradient, as nn.ReLU gives
+    leaf1, leaf2 = y.clone().requires_grad_(), y.clone().requires_grad_()
+    out1 = relu_keeping_mask(leaf1 * 1.0)
+    out2 = torch.nn.ReLU(inplace=True)(leaf2 * 1.0)
+    assert torch.equal(out1, out2)
+    (saved, ) = out1.grad_fn.saved_tensors
+    assert saved.dtype == torch.bool
+    grad = torch.randn_like(out1)
+    out1.backward(grad)
+    out2.backward(grad)
+    assert torch.equal(leaf1.grad, leaf2.grad)
+    inner = y.clone()
+    assert relu_keeping_mask(inner) is inner  # in place, also without grad
+    assert torch.equal(inner, y.clamp_min(0))
+
+
+def test_transform_unchanged_by_the_memory_saving_path():
+    """TPA's transform through relu_keeping_mask equals the same module
+    with its ReLU hidden in a Sequential (the plain nn.ReLU path), and its
+    backward no longer keeps the transform's float output."""
+    torch.manual_seed(0)
+    tpa = TPA(24, 24).train()
+    x = torch.randn(2, 24, 12, 5)
+    out = tpa(x)
+    out.square().sum().backward()
+    grads = [p.grad.clone() for p in tpa.parameters()]
+    tpa.transform[2] = torch.nn.Sequential(tpa.transform[2])  # plain path
+    tpa.zero_grad()
+    again = tpa(x)
+    again.square().sum().backward()
+    assert torch.equal(out, again)
+    for before, param in zip(grads, tpa.parameters()):
+        assert torch.equal(before, param.grad)
+
+
 def test_carry_pyramid_unchanged_by_the_memory_saving_path():
     """TPA(fragment_act='carry') through add_relu equals the same module
     with its ReLU replaced by one that add_relu does not recognise."""
