@@ -63,14 +63,15 @@ class _ReLUKeepingMask(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         positive, = ctx.saved_tensors
-        # zeros where y <= 0, grad's own memory layout: the norm's backward
-        # then reduces in the same order as after nn.ReLU (bit-identical)
-        return grad.masked_fill(positive.logical_not(), 0)
+        # one pass, in the layout grad and mask share (channels-last in the
+        # network); masked_fill would return NCHW there and slow the norm's
+        # backward down by 10 % of a training step
+        return grad * positive
 
 
 def relu_keeping_mask(y: torch.Tensor) -> torch.Tensor:
     """``relu(y)`` computed in ``y``'s memory, same values and gradients as
-    ``nn.ReLU(inplace=True)(y)``; when gradients are recorded only a
+    ``nn.ReLU(inplace=True)(y)`` (up to the sign of zero); when gradients are recorded only a
     boolean mask of ``y > 0`` is kept for the backward pass instead of the
     output. Use it where nothing else keeps the output for backward (TPA's
     transform: its fragments copy or add their slices), else the output
