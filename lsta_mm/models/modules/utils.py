@@ -73,9 +73,10 @@ def relu_keeping_mask(y: torch.Tensor) -> torch.Tensor:
     """``relu(y)`` computed in ``y``'s memory, same values and gradients as
     ``nn.ReLU(inplace=True)(y)`` (up to the sign of zero); when gradients
     are recorded only a boolean mask of ``y > 0`` is kept for the backward
-    pass instead of the output. Use it where nothing else keeps the output for backward (TPA's
-    transform: its fragments copy or add their slices), else the output
-    stays alive anyway (measured: docs/benchmarks.md).
+    pass instead of the output. Use it where nothing else keeps the output
+    for backward (TPA's transform: its fragments copy or add their
+    slices), else the output stays alive anyway (measured:
+    docs/benchmarks.md).
 
     Shape:
         y: any -> the same
