@@ -196,44 +196,46 @@ def test_atpa_rejects_unknown_attention_position():
         ATPA(12, 12, attention_position='residual')
 
 
-def test_add_relu_matches_relu_and_keeps_only_a_mask():
-    from lsta_mm.models.modules.utils import add_relu
+def _relu_input():
     torch.manual_seed(0)
     y = torch.randn(4, 6, 10, 5)
     y[0, 0, 0, 0] = 0.0  # relu's kink: no gradient, as nn.ReLU gives
-    x1, y1 = torch.randn(4, 6, 10, 5, requires_grad=True), \
-        y.clone().requires_grad_()
-    x2, y2 = x1.detach().clone().requires_grad_(), \
-        y.clone().requires_grad_()
-    out1 = add_relu(x1, y1)
-    out2 = x2 + torch.nn.ReLU()(y2)
+    return y
+
+
+def _assert_same_as_relu_keeping_a_mask(ours, reference, *inputs):
+    """``ours`` and ``reference`` agree in values and in the gradients of
+    every input; ``ours`` keeps only a boolean mask for its backward."""
+    leaves1 = [t.clone().requires_grad_() for t in inputs]
+    leaves2 = [t.clone().requires_grad_() for t in inputs]
+    # `* 1.0`: non-leaf inputs, which an in-place helper may overwrite
+    out1 = ours(*[leaf * 1.0 for leaf in leaves1])
+    out2 = reference(*[leaf * 1.0 for leaf in leaves2])
     assert torch.equal(out1, out2)
-    # what the backward keeps: a boolean mask, not a float activation
     (saved, ) = out1.grad_fn.saved_tensors
     assert saved.dtype == torch.bool
     grad = torch.randn_like(out1)
     out1.backward(grad)
     out2.backward(grad)
-    assert torch.equal(x1.grad, x2.grad) and torch.equal(y1.grad, y2.grad)
+    for leaf1, leaf2 in zip(leaves1, leaves2):
+        assert torch.equal(leaf1.grad, leaf2.grad)
+
+
+def test_add_relu_matches_relu_and_keeps_only_a_mask():
+    from lsta_mm.models.modules.utils import add_relu
+    y = _relu_input()
+    x = torch.randn_like(y)
+    _assert_same_as_relu_keeping_a_mask(
+        add_relu, lambda a, b: a + torch.nn.ReLU()(b), x, y)
     with torch.no_grad():
-        assert torch.equal(add_relu(x1, y1), out2)
+        assert torch.equal(add_relu(x, y), x + y.clamp_min(0))
 
 
 def test_relu_keeping_mask_matches_inplace_relu_and_keeps_only_a_mask():
     from lsta_mm.models.modules.utils import relu_keeping_mask
-    torch.manual_seed(0)
-    y = torch.randn(4, 6, 10, 5)
-    y[0, 0, 0, 0] = 0.0  # relu's kink: no gradient, as nn.ReLU gives
-    leaf1, leaf2 = y.clone().requires_grad_(), y.clone().requires_grad_()
-    out1 = relu_keeping_mask(leaf1 * 1.0)
-    out2 = torch.nn.ReLU(inplace=True)(leaf2 * 1.0)
-    assert torch.equal(out1, out2)
-    (saved, ) = out1.grad_fn.saved_tensors
-    assert saved.dtype == torch.bool
-    grad = torch.randn_like(out1)
-    out1.backward(grad)
-    out2.backward(grad)
-    assert torch.equal(leaf1.grad, leaf2.grad)
+    y = _relu_input()
+    _assert_same_as_relu_keeping_a_mask(relu_keeping_mask,
+                                        torch.nn.ReLU(inplace=True), y)
     inner = y.clone()
     assert relu_keeping_mask(inner) is inner  # in place, also without grad
     assert torch.equal(inner, y.clamp_min(0))
