@@ -153,7 +153,8 @@ class MAM(BaseModule):
             # global max pooling, g(X) of Eq. (6); its backward writes each
             # channel's gradient to the maximum only, where amax's compares
             # x with the maximum and rescales it (several passes over x,
-            # 7 % of a training step; the two differ only on exact ties)
+            # 13 % of a backbone training step; they differ only on exact
+            # ties)
             g = F.adaptive_max_pool2d(x, 1).flatten(1)  # (N*M, C)
         else:
             g = x.mean(dim=(2, 3))  # (N*M, C)
