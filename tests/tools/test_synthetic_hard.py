@@ -149,10 +149,16 @@ def test_tempo_pair_error_bounds_what_a_stretched_clip_can_tell():
     """The march pair differs only in tempo: a clip stretched over the
     recording keeps only the action's share of it, so some error is
     unavoidable; a clip at one frame rate keeps its duration and separates
-    the pair. The clap pair differs in count, which timing cannot tell."""
+    the pair, and so, nearly, does a clip of 100 recorded frames that
+    stretches only longer recordings. The clap pair differs in count,
+    which timing cannot tell."""
     march = sh.tempo_pair_error(samples=50_000)
     assert 0.1 < march['stretched'] < 0.25
     assert march['one_rate'] < 0.01
+    assert march['span'] < 0.03
+    # a span shorter than every recording stretches them all
+    assert sh.tempo_pair_error(samples=50_000, frame_span=10)['span'] == \
+        pytest.approx(march['stretched'], abs=0.01)
     clap = sh.tempo_pair_error('clap twice', 'clap four times',
                                samples=50_000)
     assert clap['stretched'] > 0.45 and clap['one_rate'] > 0.45

@@ -564,7 +564,8 @@ def tempo_pair_error(slow: str = 'march in place slowly',
                      quick: str = 'march in place quickly',
                      preset: str = 'hard',
                      samples: int = 200_000,
-                     seed: int = 0) -> Dict[str, float]:
+                     seed: int = 0,
+                     frame_span: int = 100) -> Dict[str, float]:
     """The least error any classifier can make between two actions that
     differ only in tempo, from what a clip keeps of their timing.
 
@@ -575,7 +576,11 @@ def tempo_pair_error(slow: str = 'march in place slowly',
       (``longer='uniform'``, mmaction2's ``UniformSampleFrames``); only the
       share of the recording the action fills survives, ``action / total``;
     - ``'one_rate'``: every clip frame is the same time apart, so the
-      action's duration in frames survives.
+      action's duration in frames survives;
+    - ``'span'``: ``SkeletonStream(frame_span=frame_span,
+      longer='uniform', pad_mode='zero')``: a recording of at most
+      ``frame_span`` frames is read at one rate (its duration survives), a
+      longer one is stretched (its share survives, and that it was longer).
 
     The error is the overlap of the two classes' histograms of that
     quantity with equal priors (Bayes error), estimated from ``samples``
@@ -583,12 +588,13 @@ def tempo_pair_error(slow: str = 'march in place slowly',
     unrelated movements in the idle time) are ignored.
 
     Returns:
-        dict: ``{'stretched': e1, 'one_rate': e2}``, each in [0, 0.5].
+        dict: ``{'stretched': e1, 'one_rate': e2, 'span': e3}``, each in
+        [0, 0.5].
     """
     names = [action.name for action in ACTIONS]
     idle = PRESETS[preset]['idle']
     rng = np.random.default_rng(seed)
-    shares, durations = [], []
+    shares, durations, totals = [], [], []
     for name in (slow, quick):
         speed = (rng.uniform(*PERFORMER_SPEED, samples) *
                  rng.uniform(*TAKE_SPEED, samples))
@@ -597,6 +603,7 @@ def tempo_pair_error(slow: str = 'march in place slowly',
         total = action + idle_frames.sum(0)
         shares.append(action / total)
         durations.append(action)
+        totals.append(total)
 
     def overlap(a, b, edges):
         ha, _ = np.histogram(a, edges)
@@ -604,9 +611,16 @@ def tempo_pair_error(slow: str = 'march in place slowly',
         return float(np.minimum(ha, hb).sum() / (2 * samples))
 
     longest = max(int(d.max()) for d in durations) + 2
+    # 'span': durations below `longest`, stretched shares in 200 bins above
+    kept = [
+        np.where(total <= frame_span, action,
+                 longest + np.floor(share * 200))
+        for action, share, total in zip(durations, shares, totals)
+    ]
     return dict(
         stretched=overlap(*shares, np.linspace(0, 1, 201)),
-        one_rate=overlap(*durations, np.arange(longest + 1) - 0.5))
+        one_rate=overlap(*durations, np.arange(longest + 1) - 0.5),
+        span=overlap(*kept, np.arange(longest + 202) - 0.5))
 
 
 #: Presets: classes (labels), recordings per class for the training and
