@@ -37,6 +37,7 @@ EXPECTED = {
     'lsta_ntu60_xsub_joint_s8': DEFAULT[:3] + (8, ) + DEFAULT[4:],
     'lsta_ntu60_xsub_joint_stride_in_atpa': DEFAULT,
     'lsta_ntu60_xsub_bone_root_position': DEFAULT,
+    'lsta_ntu60_xsub_bone_frame_span100_zero': DEFAULT,
 }
 # the learning factors (docs/model.md): ATPA / MAM start and placement
 # name -> (attention_position, neutral_start, gate_scale, zero_init_branch,
@@ -75,6 +76,8 @@ RECIPE = {
     ('MVC', 0.1, None, True, ('crop', 150)),
     'lsta_ntu60_xsub_joint_frame_span150':
     ('MVC', 0.1, None, True, ('crop', 150)),
+    'lsta_ntu60_xsub_joint_frame_span100_zero':
+    ('MVC', 0.1, None, True, ('uniform', 100)),
 }
 for _name in list(LEARNING) + list(RECIPE):
     EXPECTED.setdefault(_name, DEFAULT)
