@@ -71,6 +71,7 @@ import signal  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
+import warnings  # noqa: E402
 from typing import Dict, List, Optional, Tuple  # noqa: E402
 
 import benchmark  # noqa: E402  (tools/analysis: mmaction2's projects)
@@ -1097,19 +1098,22 @@ def plot_curves(results: List[dict],
                                     dtype=float)  # (seeds, epochs)
             epochs = np.arange(1, values.shape[1] + 1)
             colour = colours(number % colours.N)
+            with warnings.catch_warnings():
+                # an epoch no seed has reached yet stays a gap in the curve
+                warnings.simplefilter('ignore', RuntimeWarning)
+                mean = np.nanmean(values, axis=0)
+                low = np.nanmin(values, axis=0)
+                high = np.nanmax(values, axis=0)
             ax.plot(
                 epochs,
-                np.nanmean(values, axis=0),
+                mean,
                 marker='o',
                 markersize=3,
                 color=colour,
                 label=f'{model} ({len(curves)})')
             if len(curves) > 1:
                 ax.fill_between(
-                    epochs,
-                    np.nanmin(values, axis=0),
-                    np.nanmax(values, axis=0),
-                    color=colour,
+                    epochs, low, high, color=colour,
                     alpha=0.2)
         if chance is not None:
             ax.axhline(
