@@ -5,16 +5,12 @@
 # frames (docs/model.md, "How a short clip is read").
 _base_ = ['../lsta_ntu60_xsub_bone.py']
 
-_stream = dict(
-    type='SkeletonStream',
+from lsta_mm.datasets.dataset_config import stream_loaders  # noqa: E402
+
+train_dataloader, val_dataloader, test_dataloader = stream_loaders(
     layout='nturgb+d',
     stream='bone',
     clip_len=300,
     longer='uniform',
     frame_span=100,
     pad_mode='zero')
-_pack = dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-train_dataloader = dict(dataset=dict(pipeline=[_stream, _pack]))
-val_dataloader = dict(
-    dataset=dict(pipeline=[dict(**_stream, test_mode=True), _pack]))
-test_dataloader = val_dataloader

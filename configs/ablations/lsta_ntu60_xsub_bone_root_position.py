@@ -6,14 +6,10 @@
 # towards / walk apart); this keeps it (docs/model.md).
 _base_ = ['../lsta_ntu60_xsub_bone.py']
 
-_stream = dict(
-    type='SkeletonStream',
+from lsta_mm.datasets.dataset_config import stream_loaders  # noqa: E402
+
+train_dataloader, val_dataloader, test_dataloader = stream_loaders(
     layout='nturgb+d',
     stream='bone',
     clip_len=300,
     bone_root='position')
-_pack = dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-train_dataloader = dict(dataset=dict(pipeline=[_stream, _pack]))
-val_dataloader = dict(
-    dataset=dict(pipeline=[dict(**_stream, test_mode=True), _pack]))
-test_dataloader = val_dataloader

@@ -19,12 +19,38 @@ datasets replace the base's whole, ``_delete_``), the saved config
 ``tools/train.py`` reads such a config too (lsta_mm must be importable,
 as ``custom_imports`` already requires).
 """
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from lsta_mm.utils.topology import get_topology
 from .custom_data import load_layout
 
-__all__ = ['dataset_config']
+__all__ = ['dataset_config', 'stream_pipeline', 'stream_loaders']
+
+
+def stream_pipeline(test_mode: bool = False, **stream_args) -> List[Dict]:
+    """A loader's pipeline: ``SkeletonStream(**stream_args)`` (with
+    ``test_mode=True`` for evaluation) and mmaction2's
+    ``PackActionInputs``."""
+    stream = dict(type='SkeletonStream', **stream_args)
+    if test_mode:
+        stream['test_mode'] = True
+    return [stream, dict(type='PackActionInputs', meta_keys=('frame_dir', ))]
+
+
+def stream_loaders(**stream_args) -> Tuple[Dict, Dict, Dict]:
+    """``(train_dataloader, val_dataloader, test_dataloader)`` overrides
+    that read every sample with one ``SkeletonStream(**stream_args)``,
+    training and evaluation alike (evaluation in ``test_mode``). A config
+    that changes only how clips are read states it once::
+
+        from lsta_mm.datasets.dataset_config import stream_loaders
+        train_dataloader, val_dataloader, test_dataloader = stream_loaders(
+            layout='nturgb+d', stream='joint', clip_len=300, frame_span=100)
+    """
+    train = dict(dataset=dict(pipeline=stream_pipeline(**stream_args)))
+    test = dict(
+        dataset=dict(pipeline=stream_pipeline(True, **stream_args)))
+    return train, test, test
 
 
 def dataset_config(ann_file: str,
@@ -86,17 +112,10 @@ def dataset_config(ann_file: str,
     stream_args = dict(layout=layout, stream=stream, num_person=num_person)
     if clip_len is not None:
         stream_args['clip_len'] = clip_len
-    train_pipeline = [
-        dict(type='SkeletonStream', **stream_args),
-        dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-    ]
+    train_pipeline = stream_pipeline(**stream_args)
 
     def test_pipeline(clips):
-        return [
-            dict(type='SkeletonStream', test_mode=True, num_clips=clips,
-                 **stream_args),
-            dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-        ]
+        return stream_pipeline(True, num_clips=clips, **stream_args)
 
     def loader(split, pipeline, test_mode):
         out = dict(

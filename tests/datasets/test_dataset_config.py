@@ -1,0 +1,50 @@
+"""Config helpers that state a dataset's or a clip reading's facts once."""
+import copy
+
+import numpy as np
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+
+import lsta_mm  # noqa: F401  (registers SkeletonStream)
+from lsta_mm.datasets.dataset_config import dataset_config, stream_loaders
+
+
+def _sample(frames=120):
+    rng = np.random.default_rng(0)
+    keypoint = rng.normal(size=(1, frames, 25, 3)).astype(np.float32)
+    return dict(keypoint=keypoint, total_frames=frames, label=0,
+                frame_dir='S001C001P001R001A001')
+
+
+def test_stream_loaders_read_training_and_evaluation_alike():
+    """One statement of the reading: the training stream is random, the
+    evaluation streams are the same reading in test mode, and the clip is
+    read as stated (every second of 120 frames, zero frames after)."""
+    train, val, test = stream_loaders(
+        layout='nturgb+d', stream='joint', clip_len=50, frame_span=100,
+        pad_mode='zero')
+    assert val == test
+    train_stream = train['dataset']['pipeline'][0]
+    val_stream = val['dataset']['pipeline'][0]
+    assert 'test_mode' not in train_stream and val_stream['test_mode']
+    assert {k: v for k, v in val_stream.items() if k != 'test_mode'} == \
+        train_stream
+    init_default_scope('mmaction')
+    out = Compose(val['dataset']['pipeline'][:1])(copy.deepcopy(_sample(80)))
+    inds = out['frame_inds']
+    # 80 frames read every second frame: 40 frames, then 10 zero frames
+    assert list(inds[:40]) == list(range(0, 80, 2))
+    assert (out['keypoint'][0, 0, 40:] == 0).all()
+    assert (out['keypoint'][0, 0, :40] != 0).any()
+
+
+def test_dataset_config_uses_the_same_pipeline_for_its_streams():
+    _, train, val, test = dataset_config(
+        'data/my.pkl', num_classes=3, layout='coco', stream='bone',
+        clip_len=32, test_clips=4)
+    assert train['dataset']['pipeline'][0] == dict(
+        type='SkeletonStream', layout='coco', stream='bone', num_person=2,
+        clip_len=32)
+    assert val['dataset']['pipeline'][0]['num_clips'] == 1
+    assert test['dataset']['pipeline'][0]['num_clips'] == 4
+    assert test['dataset']['pipeline'][0]['test_mode'] is True
