@@ -9,7 +9,7 @@ import lsta_mm  # noqa: F401  (registers SkeletonStream)
 from lsta_mm.datasets.dataset_config import dataset_config, stream_loaders
 
 
-def _sample(frames=120):
+def _sample(frames):
     rng = np.random.default_rng(0)
     keypoint = rng.normal(size=(1, frames, 25, 3)).astype(np.float32)
     return dict(keypoint=keypoint, total_frames=frames, label=0,
@@ -19,7 +19,7 @@ def _sample(frames=120):
 def test_stream_loaders_read_training_and_evaluation_alike():
     """One statement of the reading: the training stream is random, the
     evaluation streams are the same reading in test mode, and the clip is
-    read as stated (every second of 120 frames, zero frames after)."""
+    read as stated (every second of 80 frames, zero frames after)."""
     train, val, test = stream_loaders(
         layout='nturgb+d', stream='joint', clip_len=50, frame_span=100,
         pad_mode='zero')
