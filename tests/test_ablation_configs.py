@@ -59,8 +59,8 @@ LEARNING = {
 # the learning factors outside ATPA/MAM: what each config changes
 # name -> (data_bn_type, lr, random_affine of the training stream,
 #          normalisation of every stream,
-#          (longer, frame_span) of every stream)
-UNIFORM = ('uniform', None)
+#          (longer, frame_span, pad_mode) of every stream)
+UNIFORM = ('uniform', None, 'replay')
 RECIPE = {
     BASE: ('MVC', 0.1, None, True, UNIFORM),
     'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.1, None, True, UNIFORM),
@@ -73,11 +73,13 @@ RECIPE = {
     'lsta_ntu60_xsub_joint_center_first':
     ('MVC', 0.1, None, dict(center='first', center_joint=1), UNIFORM),
     'lsta_ntu60_xsub_joint_frame_span150_zero':
-    ('MVC', 0.1, None, True, ('crop', 150)),
+    ('MVC', 0.1, None, True, ('crop', 150, 'zero')),
     'lsta_ntu60_xsub_joint_frame_span150':
-    ('MVC', 0.1, None, True, ('crop', 150)),
+    ('MVC', 0.1, None, True, ('crop', 150, 'replay')),
     'lsta_ntu60_xsub_joint_frame_span100_zero':
-    ('MVC', 0.1, None, True, ('uniform', 100)),
+    ('MVC', 0.1, None, True, ('uniform', 100, 'zero')),
+    'lsta_ntu60_xsub_joint_frame_span100_edge':
+    ('MVC', 0.1, None, True, ('uniform', 100, 'edge')),
 }
 for _name in list(LEARNING) + list(RECIPE):
     EXPECTED.setdefault(_name, DEFAULT)
@@ -186,8 +188,8 @@ def test_recipe_factor_configs_change_their_switch(name):
                    cfg.test_dataloader):
         assert loader.dataset.pipeline[0].get('normalize', True) == normalize
         stream = loader.dataset.pipeline[0]
-        assert (stream.get('longer', 'uniform'),
-                stream.get('frame_span')) == sampling
+        assert (stream.get('longer', 'uniform'), stream.get('frame_span'),
+                stream.get('pad_mode', 'replay')) == sampling
 
 
 def test_parameter_counts_differ_where_expected():

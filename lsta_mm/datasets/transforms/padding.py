@@ -12,7 +12,11 @@ from mmcv.transforms import BaseTransform
 
 from lsta_mm.registry import TRANSFORMS
 
-__all__ = ['ReplayPad', 'frame_interval_for', 'replay_indices']
+__all__ = ['PAD_MODES', 'ReplayPad', 'frame_interval_for', 'replay_indices']
+
+#: How a sequence shorter than the clip is filled: ``'replay'`` (the
+#: paper's), ``'zero'`` (zero frames) or ``'edge'`` (its last frame held).
+PAD_MODES = ('replay', 'zero', 'edge')
 
 
 def frame_interval_for(frame_span: Optional[int], clip_len: int) -> int:
@@ -50,7 +54,9 @@ def replay_indices(num_frames: int,
         num_frames (int): Frames T of the sequence, > 0.
         clip_len (int): Target length.
         mode (str): ``'replay'`` repeats the sequence from its start,
-            ``'zero'`` pads with zero frames.
+            ``'zero'`` pads with zero frames, ``'edge'`` holds its last
+            frame (no repetition that was not performed, and no jump to
+            an empty skeleton).
         longer (str): For ``T > clip_len``: ``'uniform'`` takes one frame
             per equal segment (random within the segment when training,
             the segment's middle at test time); ``'crop'`` takes a window of
@@ -85,6 +91,8 @@ def replay_indices(num_frames: int,
         inds = np.arange(clip_len)
         if mode == 'replay':
             return (inds + num_frames * i // n) % num_frames
+        if mode == 'edge':
+            return np.minimum(inds, num_frames - 1)
         return np.where(inds < num_frames, inds, -1)
     if longer == 'crop':
         room = num_frames - clip_len
@@ -126,7 +134,8 @@ class ReplayPad(BaseTransform):
 
     Args:
         clip_len (int): Output length. Defaults to 300.
-        mode (str): ``'replay'`` or ``'zero'``. Defaults to ``'replay'``.
+        mode (str): One of :data:`PAD_MODES` (see :func:`replay_indices`).
+            Defaults to ``'replay'``.
         longer (str): ``'uniform'`` or ``'crop'`` for longer sequences.
             Defaults to ``'uniform'``.
         test_mode (bool): Deterministic shortening. Defaults to False.
@@ -154,8 +163,8 @@ class ReplayPad(BaseTransform):
                 f'num_clips={num_clips} needs test_mode=True: training '
                 f'takes one clip per sample (set num_clips in the val/test '
                 f'pipeline)')
-        if mode not in ('replay', 'zero'):
-            raise ValueError(f"mode must be 'replay' or 'zero', got {mode!r}")
+        if mode not in PAD_MODES:
+            raise ValueError(f'mode must be one of {PAD_MODES}, got {mode!r}')
         if longer not in ('uniform', 'crop'):
             raise ValueError(
                 f"longer must be 'uniform' or 'crop', got {longer!r}")

@@ -76,8 +76,9 @@ class SkeletonStream(BaseTransform):
             Defaults to None (off).
         random_affine (dict, optional): Arguments of
             :class:`RandomSkeletonAffine`. Defaults to None (off).
-        pad_mode (str): ``'replay'`` or ``'zero'``. Defaults to
-            ``'replay'``.
+        pad_mode (str): ``'replay'`` (the paper's), ``'zero'`` or
+            ``'edge'`` (the last frame held; :data:`PAD_MODES`). Defaults
+            to ``'replay'``.
         longer (str): ``'uniform'`` or ``'crop'`` for sequences longer than
             ``clip_len``. Defaults to ``'uniform'``.
         frame_span (int, optional): Recorded frames a clip covers at one

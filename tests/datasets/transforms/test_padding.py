@@ -32,6 +32,22 @@ def test_zero_mode_pads_zeros():
     assert not out['keypoint'][:, 5:].any()
 
 
+def test_edge_mode_holds_the_last_frame():
+    seq = _seq(5) + 1
+    out = ReplayPad(clip_len=8, mode='edge')(dict(keypoint=seq))
+    np.testing.assert_array_equal(out['frame_inds'], [0, 1, 2, 3, 4, 4, 4, 4])
+    np.testing.assert_array_equal(out['keypoint'][:, :5], seq)
+    for t in range(5, 8):
+        np.testing.assert_array_equal(out['keypoint'][:, t], seq[:, 4])
+    # at one rate: every third frame, then the last kept one held
+    spaced = ReplayPad(
+        clip_len=5, mode='edge', test_mode=True, frame_interval=3)(
+            dict(keypoint=_seq(7)))
+    np.testing.assert_array_equal(spaced['frame_inds'], [1, 4, 4, 4, 4])
+    with pytest.raises(ValueError, match='edge'):
+        ReplayPad(clip_len=8, mode='hold')
+
+
 def test_longer_sequences_are_shortened_not_refused():
     seq = _seq(100)
     test = ReplayPad(clip_len=30, test_mode=True)
