@@ -6,6 +6,8 @@
 # processes, validation after every epoch.
 _base_ = ['./lsta_ntu60_xsub_joint.py']
 
+from lsta_mm.datasets.dataset_config import stream_pipeline  # noqa: E402
+
 ann_file = 'data/demo/ntu_demo_3d.pkl'
 num_classes = 8
 clip_len = 48
@@ -21,25 +23,10 @@ model = dict(
         spatial_cfg=dict(type='MSDA', num_scales=4)),
     cls_head=dict(num_classes=num_classes, in_channels=96))
 
-train_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='nturgb+d',
-        stream='joint',
-        num_person=num_person,
-        clip_len=clip_len),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
-val_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='nturgb+d',
-        stream='joint',
-        num_person=num_person,
-        clip_len=clip_len,
-        test_mode=True),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
+train_pipeline = stream_pipeline(layout='nturgb+d', stream='joint',
+                                 num_person=num_person, clip_len=clip_len)
+val_pipeline = stream_pipeline(True, layout='nturgb+d', stream='joint',
+                               num_person=num_person, clip_len=clip_len)
 test_pipeline = val_pipeline
 # One process, no workers, 16 samples per step, for every loader.
 loader = dict(batch_size=16, num_workers=0, persistent_workers=False)

@@ -2,23 +2,12 @@
 # 3.3), Kinetics-Skeleton (OpenPose, 18 joints, x, y, score).
 _base_ = ['./lsta_kinetics_joint.py']
 
-train_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='openpose',
-        stream='joint_motion',
-        clip_len=300),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
-val_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='openpose',
-        stream='joint_motion',
-        clip_len=300,
-        test_mode=True),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
+from lsta_mm.datasets.dataset_config import stream_pipeline  # noqa: E402
+
+train_pipeline = stream_pipeline(layout='openpose', stream='joint_motion',
+                                 clip_len=300)
+val_pipeline = stream_pipeline(True, layout='openpose', stream='joint_motion',
+                               clip_len=300)
 test_pipeline = val_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))

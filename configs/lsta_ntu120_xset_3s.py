@@ -7,29 +7,18 @@
 # Streams trained one by one: tools/merge_streams.py (docs/evaluation.md).
 _base_ = ['./lsta_ntu120_xset_joint.py']
 
+from lsta_mm.datasets.dataset_config import stream_pipeline  # noqa: E402
+
 streams = ['joint', 'bone', 'joint_motion']
 model = dict(
     _delete_=True,
     type='MultiStreamRecognizer',
     streams=[dict(stream=name, model={{_base_.model}}) for name in streams])
 
-train_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='nturgb+d',
-        stream=streams,
-        clip_len=300),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
-val_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='nturgb+d',
-        stream=streams,
-        clip_len=300,
-        test_mode=True),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
+train_pipeline = stream_pipeline(layout='nturgb+d', stream=streams,
+                                 clip_len=300)
+val_pipeline = stream_pipeline(True, layout='nturgb+d', stream=streams,
+                               clip_len=300)
 test_pipeline = val_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))

@@ -6,16 +6,12 @@
 # the difference.
 _base_ = ['./lsta_ntu60_xsub_joint_ablation_base.py']
 
+from lsta_mm.datasets.dataset_config import stream_loaders  # noqa: E402
+
 model = dict(backbone=dict(center_input=False))
 
-_stream = dict(
-    type='SkeletonStream',
+train_dataloader, val_dataloader, test_dataloader = stream_loaders(
     layout='nturgb+d',
     stream='joint',
     clip_len=300,
     normalize=dict(center='first', center_joint=1))
-_pack = dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-train_dataloader = dict(dataset=dict(pipeline=[_stream, _pack]))
-val_dataloader = dict(
-    dataset=dict(pipeline=[dict(**_stream, test_mode=True), _pack]))
-test_dataloader = val_dataloader

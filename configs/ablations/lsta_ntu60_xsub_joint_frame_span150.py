@@ -15,4 +15,5 @@ train_dataloader, val_dataloader, test_dataloader = stream_loaders(
     stream='joint',
     clip_len=300,
     longer='crop',
-    frame_span=150)
+    frame_span=150,
+    pad_mode='replay')

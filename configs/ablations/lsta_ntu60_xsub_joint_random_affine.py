@@ -3,13 +3,12 @@
 # augmentation (docs/model.md, "What makes it learn").
 _base_ = ['./lsta_ntu60_xsub_joint_ablation_base.py']
 
-train_pipeline = [
-    dict(
-        type='SkeletonStream',
-        layout='nturgb+d',
-        stream='joint',
-        clip_len=300,
-        random_affine=dict(rotate=15, scale=0.1)),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+from lsta_mm.datasets.dataset_config import stream_pipeline  # noqa: E402
+
+train_dataloader = dict(
+    dataset=dict(
+        pipeline=stream_pipeline(
+            layout='nturgb+d',
+            stream='joint',
+            clip_len=300,
+            random_affine=dict(rotate=15, scale=0.1))))

@@ -30,6 +30,7 @@ from typing import (Deque, Dict, Hashable, List, Optional, Sequence, Tuple,
 import numpy as np
 import torch
 
+from lsta_mm.datasets.transforms.stream_pipeline import frames_covered
 from lsta_mm.utils.topology import get_topology
 from .onnx_inference import ONNXRecognizer, pipeline_inputs
 
@@ -68,7 +69,10 @@ class OnlineRecognizer:
         model: A recognizer from :func:`~lsta_mm.apis.init_recognizer`, an
             :class:`~lsta_mm.apis.ONNXRecognizer`, or the path of an
             exported ``.onnx`` file.
-        window (int, optional): Frames kept. Defaults to ``clip_len``.
+        window (int, optional): Frames kept. Defaults to the frames one
+            clip covers: ``clip_len``, or ``clip_len`` times the frame
+            interval where the pipeline reads every k-th frame
+            (``SkeletonStream(frame_span=...)``, :func:`frames_covered`).
         hop (int): Scores are emitted every ``hop`` frames. Defaults to 10.
         smoothing (float): Exponential smoothing of the emitted scores,
             ``s = smoothing * s_prev + (1 - smoothing) * scores``; 0 turns
@@ -134,7 +138,8 @@ class OnlineRecognizer:
             raise ValueError(f'smoothing must be in [0, 1), got {smoothing}')
         if hop < 1:
             raise ValueError(f'hop must be >= 1, got {hop}')
-        self.window = int(window or self.clip_len)
+        self.window = int(window or frames_covered(self.test_pipeline)
+                          or self.clip_len)
         self.hop = int(hop)
         self.smoothing = float(smoothing)
         self.max_person = int(max_person or persons)

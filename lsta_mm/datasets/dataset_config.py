@@ -24,14 +24,45 @@ from typing import Dict, List, Optional, Tuple, Union
 from lsta_mm.utils.topology import get_topology
 from .custom_data import load_layout
 
-__all__ = ['dataset_config', 'stream_pipeline', 'stream_loaders']
+__all__ = [
+    'DEFAULT_CLIP_READING', 'dataset_config', 'stream_pipeline',
+    'stream_loaders'
+]
 
 
-def stream_pipeline(test_mode: bool = False, **stream_args) -> List[Dict]:
+#: How lsta_mm's configs read a clip out of a recording, where
+#: ``SkeletonStream``'s own defaults are the paper's reading (every frame,
+#: padded to ``clip_len`` by replaying the recording). A clip covers 100
+#: recorded frames at one rate (every ``ceil(100 / clip_len)``-th frame:
+#: every frame at the paper's T = 300, every second one at a 50-frame
+#: clip), so an action's rate and duration stay visible; a longer
+#: recording is stretched onto the clip; a shorter one is followed by its
+#: last frame held, which neither repeats a movement nor jumps to an empty
+#: skeleton. Measured on the learning benchmark: docs/model.md, "How a
+#: short clip is read".
+DEFAULT_CLIP_READING = dict(longer='uniform', frame_span=100, pad_mode='edge')
+
+
+def stream_pipeline(test_mode: bool = False,
+                    clip_reading: Optional[Dict] = None,
+                    **stream_args) -> List[Dict]:
     """A loader's pipeline: ``SkeletonStream(**stream_args)`` (with
     ``test_mode=True`` for evaluation) and mmaction2's
-    ``PackActionInputs``."""
+    ``PackActionInputs``.
+
+    Args:
+        test_mode (bool): An evaluation pipeline. Defaults to False.
+        clip_reading (dict, optional): ``SkeletonStream`` arguments that
+            say how a clip is read, used where ``stream_args`` does not
+            give them. Defaults to None: :data:`DEFAULT_CLIP_READING`.
+            ``{}`` leaves them to ``SkeletonStream``'s own defaults, the
+            paper's reading (every frame, replayed to ``clip_len``).
+        **stream_args: ``SkeletonStream`` arguments.
+    """
+    reading = DEFAULT_CLIP_READING if clip_reading is None else clip_reading
     stream = dict(type='SkeletonStream', **stream_args)
+    for key, value in reading.items():
+        stream.setdefault(key, value)
     if test_mode:
         stream['test_mode'] = True
     return [stream, dict(type='PackActionInputs', meta_keys=('frame_dir', ))]
@@ -39,8 +70,9 @@ def stream_pipeline(test_mode: bool = False, **stream_args) -> List[Dict]:
 
 def stream_loaders(**stream_args) -> Tuple[Dict, Dict, Dict]:
     """``(train_dataloader, val_dataloader, test_dataloader)`` overrides
-    that read every sample with one ``SkeletonStream(**stream_args)``,
-    training and evaluation alike (evaluation in ``test_mode``). A config
+    that read every sample with one ``SkeletonStream(**stream_args)``
+    (:func:`stream_pipeline`: ``clip_reading`` as there), training and
+    evaluation alike (evaluation in ``test_mode``). A config
     that changes only how clips are read states it once::
 
         from lsta_mm.datasets.dataset_config import stream_loaders

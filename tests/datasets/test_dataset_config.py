@@ -6,7 +6,9 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
 import lsta_mm  # noqa: F401  (registers SkeletonStream)
-from lsta_mm.datasets.dataset_config import dataset_config, stream_loaders
+from lsta_mm.datasets.dataset_config import (DEFAULT_CLIP_READING,
+                                             dataset_config, stream_loaders,
+                                             stream_pipeline)
 
 
 def _sample(frames):
@@ -44,7 +46,26 @@ def test_dataset_config_uses_the_same_pipeline_for_its_streams():
         clip_len=32, test_clips=4)
     assert train['dataset']['pipeline'][0] == dict(
         type='SkeletonStream', layout='coco', stream='bone', num_person=2,
-        clip_len=32)
+        clip_len=32, **DEFAULT_CLIP_READING)
     assert val['dataset']['pipeline'][0]['num_clips'] == 1
     assert test['dataset']['pipeline'][0]['num_clips'] == 4
     assert test['dataset']['pipeline'][0]['test_mode'] is True
+
+
+def test_the_default_reading_holds_the_last_frame_at_one_rate():
+    """stream_pipeline's default reading: every second frame at a 50-frame
+    clip, the last recorded frame held after a short recording; {} gives
+    SkeletonStream's own defaults, the paper's (every frame, replayed)."""
+    init_default_scope('mmaction')
+    ours = stream_pipeline(True, layout='nturgb+d', clip_len=50)
+    inds = Compose(ours[:1])(copy.deepcopy(_sample(60)))['frame_inds']
+    assert list(inds) == list(range(0, 60, 2)) + [58] * 20
+    paper = stream_pipeline(True, clip_reading={}, layout='nturgb+d',
+                            clip_len=50)
+    assert paper[0] == dict(type='SkeletonStream', layout='nturgb+d',
+                            clip_len=50, test_mode=True)
+    inds = Compose(paper[:1])(copy.deepcopy(_sample(30)))['frame_inds']
+    assert list(inds) == list(range(30)) + list(range(20))
+    # an argument given wins over the default reading
+    zero = stream_pipeline(layout='nturgb+d', pad_mode='zero')[0]
+    assert zero['pad_mode'] == 'zero' and zero['frame_span'] == 100

@@ -147,6 +147,22 @@ def test_onnx_and_torch_stream_scores_agree(trained):
                                rtol=1e-6)
 
 
+def test_the_window_covers_what_one_clip_reads(trained):
+    """With frame_span a clip reads every k-th frame: the default window
+    keeps clip_len * k frames, so the model sees the span it learned on."""
+    from lsta_mm.datasets.transforms import frames_covered
+    model = trained[3]
+    assert OnlineRecognizer(model).window == WINDOW  # every frame
+    stream = dict(type='SkeletonStream', clip_len=WINDOW, frame_span=50)
+    assert frames_covered([stream]) == 3 * WINDOW  # ceil(50 / 24) = 3
+    assert frames_covered([dict(stream, frame_span=None)]) == WINDOW
+    assert frames_covered([dict(type='PackActionInputs')]) is None
+    # the paper's T = 300 (SkeletonStream's default clip_len) reads every
+    # frame of a 100-frame span
+    assert frames_covered([dict(type='SkeletonStream', frame_span=100)]) \
+        == 300
+
+
 def test_bodies_come_go_and_vanish(trained):
     _, _, onnx_file, _ = trained
     recognizer = OnlineRecognizer(onnx_file, hop=2, max_person=2,

@@ -7,7 +7,8 @@ followed by mmaction2's ``PackActionInputs``; a multi-stream model's config
 names its streams, ``stream=['joint', 'bone', 'joint_motion']``, and gets
 them from one normalisation and one frame selection, on a stream axis.
 """
-from typing import Dict, Optional, Sequence, Union
+import inspect
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmaction.datasets.transforms import FormatGCNInput
@@ -21,7 +22,7 @@ from .padding import ReplayPad, frame_interval_for
 from .skeleton_streams import (ToSkeletonStream, merge_keypoint_score,
                                stream_tuple)
 
-__all__ = ['SkeletonStream']
+__all__ = ['SkeletonStream', 'frames_covered']
 
 
 @TRANSFORMS.register_module()
@@ -163,3 +164,24 @@ class SkeletonStream(BaseTransform):
     def __repr__(self) -> str:
         steps = ', '.join(repr(t) for t in self.steps.transforms)
         return f'{self.__class__.__name__}({steps})'
+
+
+def frames_covered(pipeline: List[Dict]) -> Optional[int]:
+    """Recorded frames one clip of ``pipeline``'s ``SkeletonStream`` spans
+    at most before it is stretched: ``clip_len`` times its frame interval
+    (:func:`frame_interval_for`), e.g. 100 for a 50-frame clip with
+    ``frame_span=100``; None if the pipeline has no ``SkeletonStream``.
+
+    Args:
+        pipeline (list[dict]): Transform configs, e.g. a config's
+            ``test_pipeline``.
+    """
+    defaults = inspect.signature(SkeletonStream.__init__).parameters
+    for step in pipeline:
+        if not isinstance(step, dict) or str(step.get(
+                'type', '')).split('.')[-1] != SkeletonStream.__name__:
+            continue
+        clip_len = int(step.get('clip_len', defaults['clip_len'].default))
+        frame_span = step.get('frame_span', defaults['frame_span'].default)
+        return clip_len * frame_interval_for(frame_span, clip_len)
+    return None
