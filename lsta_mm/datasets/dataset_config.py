@@ -77,7 +77,7 @@ def stream_loaders(**stream_args) -> Tuple[Dict, Dict, Dict]:
 
         from lsta_mm.datasets.dataset_config import stream_loaders
         train_dataloader, val_dataloader, test_dataloader = stream_loaders(
-            layout='nturgb+d', stream='joint', clip_len=300, frame_span=100)
+            layout='nturgb+d', stream='joint', clip_len=300, frame_span=200)
     """
     train = dict(dataset=dict(pipeline=stream_pipeline(**stream_args)))
     test = dict(

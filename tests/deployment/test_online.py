@@ -150,9 +150,21 @@ def test_onnx_and_torch_stream_scores_agree(trained):
 def test_the_window_covers_what_one_clip_reads(trained):
     """With frame_span a clip reads every k-th frame: the default window
     keeps clip_len * k frames, so the model sees the span it learned on."""
+    import copy
     from lsta_mm.datasets.transforms import frames_covered
     model = trained[3]
     assert OnlineRecognizer(model).window == WINDOW  # every frame
+    # the same network tested on every third frame of a 50-frame span
+    spaced = copy.copy(model)  # shares the weights, not the config
+    spaced.cfg = copy.deepcopy(model.cfg)
+    spaced.cfg.test_dataloader.dataset.pipeline[0]['frame_span'] = 50
+    recognizer = OnlineRecognizer(spaced, hop=1)
+    assert recognizer.window == 3 * WINDOW and recognizer.clip_len == WINDOW
+    body = three_actions()[0]
+    for frame in body[:100]:
+        result = recognizer.update(frame)
+    assert recognizer.window_keypoint().shape == (1, 3 * WINDOW, 25, 3)
+    assert result is not None and np.isfinite(result.scores).all()
     stream = dict(type='SkeletonStream', clip_len=WINDOW, frame_span=50)
     assert frames_covered([stream]) == 3 * WINDOW  # ceil(50 / 24) = 3
     assert frames_covered([dict(stream, frame_span=None)]) == WINDOW
