@@ -63,24 +63,25 @@ LEARNING = {
 #: DEFAULT_CLIP_READING: 100 recorded frames at one rate, last frame held
 READING = ('uniform', 100, 'edge')
 RECIPE = {
-    BASE: ('MVC', 0.1, None, True, READING),
+    BASE: ('MVC', 0.15, None, True, READING),
     'lsta_ntu60_xsub_joint_paper_clip':
-    ('MVC', 0.1, None, True, ('uniform', None, 'replay')),
-    'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.1, None, True, READING),
+    ('MVC', 0.15, None, True, ('uniform', None, 'replay')),
+    'lsta_ntu60_xsub_joint_data_bn_vc': ('VC', 0.15, None, True, READING),
     'lsta_ntu60_xsub_joint_paper_lr': ('MVC', 0.05, None, True, READING),
     'lsta_ntu60_xsub_joint_lr4x': ('MVC', 0.2, None, True, READING),
     'lsta_ntu60_xsub_joint_fragment_act_lr4x':
     ('MVC', 0.2, None, True, READING),
     'lsta_ntu60_xsub_joint_random_affine':
-    ('MVC', 0.1, dict(rotate=15, scale=0.1), True, READING),
+    ('MVC', 0.15, dict(rotate=15, scale=0.1), True, READING),
     'lsta_ntu60_xsub_joint_center_first':
-    ('MVC', 0.1, None, dict(center='first', center_joint=1), READING),
+    ('MVC', 0.15, None, dict(center='first', center_joint=1), READING),
     'lsta_ntu60_xsub_joint_frame_span150_zero':
-    ('MVC', 0.1, None, True, ('crop', 150, 'zero')),
+    ('MVC', 0.15, None, True, ('crop', 150, 'zero')),
     'lsta_ntu60_xsub_joint_frame_span150':
-    ('MVC', 0.1, None, True, ('crop', 150, 'replay')),
+    ('MVC', 0.15, None, True, ('crop', 150, 'replay')),
     'lsta_ntu60_xsub_joint_frame_span100_zero':
-    ('MVC', 0.1, None, True, ('uniform', 100, 'zero')),
+    ('MVC', 0.15, None, True, ('uniform', 100, 'zero')),
+    'lsta_ntu60_xsub_joint_lr2x': ('MVC', 0.1, None, True, READING),
 }
 for _name in list(LEARNING) + list(RECIPE):
     EXPECTED.setdefault(_name, DEFAULT)
