@@ -68,13 +68,13 @@ def _sampling(cfg):
 #: (model, dataset type, backbone, sampling transform, clip_len, lr,
 #: base batch) of the configs as shipped.
 SHIPPED = {
-    'lsta': ('LSTAPoseDataset', 'LSTANet', 'SkeletonStream', 300, 0.1, 64),
+    'lsta': ('LSTAPoseDataset', 'LSTANet', 'SkeletonStream', 300, 0.15, 64),
     'stgcn': ('PoseDataset', 'STGCN', 'UniformSampleFrames', 100, 0.1, 128),
     'stgcnpp': ('PoseDataset', 'STGCN', 'UniformSampleFrames', 100, 0.1, 128),
     # mmaction2's ST-GCN pipeline with our network and our optimizer ...
     'lsta_in_stgcn':
-    ('PoseDataset', 'LSTANet', 'UniformSampleFrames', 100, 0.1, 64),
-    # ... and with ST-GCN's optimizer (half our lr per sample)
+    ('PoseDataset', 'LSTANet', 'UniformSampleFrames', 100, 0.15, 64),
+    # ... and with ST-GCN's optimizer (a third of our lr per sample)
     'lsta_in_stgcn_its_lr':
     ('PoseDataset', 'LSTANet', 'UniformSampleFrames', 100, 0.1, 128),
     # the other way round: ST-GCN and its optimizer in our pipeline
