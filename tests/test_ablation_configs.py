@@ -36,7 +36,7 @@ EXPECTED = {
     'lsta_ntu60_xsub_joint_s4': DEFAULT[:3] + (4, ) + DEFAULT[4:],
     'lsta_ntu60_xsub_joint_s8': DEFAULT[:3] + (8, ) + DEFAULT[4:],
     'lsta_ntu60_xsub_joint_stride_in_atpa': DEFAULT,
-    'lsta_ntu60_xsub_bone_root_position': DEFAULT,
+    'lsta_ntu60_xsub_bone_root_zero': DEFAULT,
     'lsta_ntu60_xsub_bone_frame_span100_zero': DEFAULT,
 }
 # the learning factors (docs/model.md): ATPA / MAM start and placement
@@ -222,10 +222,13 @@ def test_parameter_counts_differ_where_expected():
     assert counts['lsta_ntu60_xsub_joint_gcn_k8'] == base
 
 
-def test_bone_root_position_config_sets_it_in_every_stream():
-    cfg = Config.fromfile(
-        osp.join(ABLATIONS, 'lsta_ntu60_xsub_bone_root_position.py'))
+@pytest.mark.parametrize('config, bone_root', [
+    (osp.join(ABLATIONS, 'lsta_ntu60_xsub_bone_root_zero.py'), 'zero'),
+    (osp.join(ROOT, 'configs', 'lsta_ntu60_xsub_bone.py'), 'position'),
+])
+def test_bone_root_is_set_in_every_loader(config, bone_root):
+    cfg = Config.fromfile(config)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         stream = cfg[key].dataset.pipeline[0]
-        assert (stream.stream, stream.bone_root) == ('bone', 'position')
+        assert (stream.stream, stream.bone_root) == ('bone', bone_root)
     assert cfg.val_dataloader.dataset.pipeline[0].test_mode

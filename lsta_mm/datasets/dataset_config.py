@@ -23,10 +23,11 @@ from typing import Dict, List, Optional, Tuple, Union
 
 from lsta_mm.utils.topology import get_topology
 from .custom_data import load_layout
+from .transforms.skeleton_streams import stream_tuple
 
 __all__ = [
-    'DEFAULT_CLIP_READING', 'dataset_config', 'stream_pipeline',
-    'stream_loaders'
+    'DEFAULT_BONE_ROOT', 'DEFAULT_CLIP_READING', 'dataset_config',
+    'stream_pipeline', 'stream_loaders'
 ]
 
 
@@ -41,6 +42,15 @@ __all__ = [
 #: skeleton. Measured on the learning benchmark: docs/model.md, "How a
 #: short clip is read".
 DEFAULT_CLIP_READING = dict(longer='uniform', frame_span=100, pad_mode='edge')
+
+#: The centre joint's bone in lsta_mm's configs' bone streams (``bone``,
+#: ``bone_motion``), where ``SkeletonStream``'s own default, ``'zero'``, is
+#: the paper's and 2s-AGCN's bone. ``'position'`` keeps the centre joint's
+#: place after normalisation: zero for the main person, where a second
+#: person stands for them, so bones still tell two persons walking towards
+#: each other from walking apart. Measured on the learning benchmark:
+#: docs/model.md, factor table.
+DEFAULT_BONE_ROOT = 'position'
 
 
 def stream_pipeline(test_mode: bool = False,
@@ -57,12 +67,17 @@ def stream_pipeline(test_mode: bool = False,
             give them. Defaults to None: :data:`DEFAULT_CLIP_READING`.
             ``{}`` leaves them to ``SkeletonStream``'s own defaults, the
             paper's reading (every frame, replayed to ``clip_len``).
-        **stream_args: ``SkeletonStream`` arguments.
+        **stream_args: ``SkeletonStream`` arguments. A bone stream without
+            ``bone_root`` gets :data:`DEFAULT_BONE_ROOT`; ``bone_root='zero'``
+            is the paper's bone.
     """
     reading = DEFAULT_CLIP_READING if clip_reading is None else clip_reading
     stream = dict(type='SkeletonStream', **stream_args)
     for key, value in reading.items():
         stream.setdefault(key, value)
+    if any('bone' in name
+           for name in stream_tuple(stream_args.get('stream', 'joint'))):
+        stream.setdefault('bone_root', DEFAULT_BONE_ROOT)
     if test_mode:
         stream['test_mode'] = True
     return [stream, dict(type='PackActionInputs', meta_keys=('frame_dir', ))]

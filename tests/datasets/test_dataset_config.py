@@ -6,7 +6,8 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
 import lsta_mm  # noqa: F401  (registers SkeletonStream)
-from lsta_mm.datasets.dataset_config import (DEFAULT_CLIP_READING,
+from lsta_mm.datasets.dataset_config import (DEFAULT_BONE_ROOT,
+                                             DEFAULT_CLIP_READING,
                                              dataset_config, stream_loaders,
                                              stream_pipeline)
 
@@ -46,7 +47,7 @@ def test_dataset_config_uses_the_same_pipeline_for_its_streams():
         clip_len=32, test_clips=4)
     assert train['dataset']['pipeline'][0] == dict(
         type='SkeletonStream', layout='coco', stream='bone', num_person=2,
-        clip_len=32, **DEFAULT_CLIP_READING)
+        clip_len=32, bone_root=DEFAULT_BONE_ROOT, **DEFAULT_CLIP_READING)
     assert val['dataset']['pipeline'][0]['num_clips'] == 1
     assert test['dataset']['pipeline'][0]['num_clips'] == 4
     assert test['dataset']['pipeline'][0]['test_mode'] is True
@@ -69,3 +70,35 @@ def test_the_default_reading_holds_the_last_frame_at_one_rate():
     # an argument given wins over the default reading
     zero = stream_pipeline(layout='nturgb+d', pad_mode='zero')[0]
     assert zero['pad_mode'] == 'zero' and zero['frame_span'] == 100
+
+
+def test_bone_streams_keep_where_a_second_person_stands_by_default():
+    """Bone streams (alone or among others) get DEFAULT_BONE_ROOT, joint
+    streams no bone argument at all; ``bone_root='zero'`` (the paper's
+    bone) wins. With the default, the second person's centre bone is where
+    they stand relative to the main person; with the paper's it is zero."""
+    assert 'bone_root' not in stream_pipeline(layout='nturgb+d')[0]
+    assert 'bone_root' not in stream_pipeline(
+        layout='nturgb+d', stream='joint_motion')[0]
+    for stream in ('bone', 'bone_motion', ['joint', 'bone']):
+        assert stream_pipeline(layout='nturgb+d', stream=stream)[0][
+            'bone_root'] == DEFAULT_BONE_ROOT == 'position'
+    init_default_scope('mmaction')
+    rng = np.random.default_rng(1)
+    keypoint = rng.normal(size=(2, 40, 25, 3)).astype(np.float32)
+    keypoint[1] += np.array([2.0, 0.0, 0.0], np.float32)  # 2 m to one side
+    sample = dict(keypoint=keypoint, total_frames=40, label=0,
+                  frame_dir='S001C001P001R001A050')
+    centre = 20  # NTU's centre joint (spine), its own bone parent
+    roots = {}
+    for bone_root in (None, 'zero'):
+        args = {} if bone_root is None else dict(bone_root=bone_root)
+        pipeline = stream_pipeline(True, layout='nturgb+d', stream='bone',
+                                   clip_len=20, **args)
+        bone = Compose(pipeline[:1])(copy.deepcopy(sample))['keypoint']
+        roots[bone_root] = bone[0, :, :20, centre]  # (M, 20 frames, C)
+    assert np.abs(roots['zero']).max() == 0
+    assert np.abs(roots[None][0]).max() < 1e-5  # the main person: origin
+    # the second person: about 2 m away in every frame
+    distance = np.linalg.norm(roots[None][1], axis=-1)
+    assert (distance > 1).all()
