@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 from lsta_mm.utils.topology import get_topology
 from .custom_data import load_layout
-from .transforms.skeleton_streams import stream_tuple
+from .transforms.skeleton_streams import BONE_STREAMS, stream_tuple
 
 __all__ = [
     'DEFAULT_BONE_ROOT', 'DEFAULT_CLIP_READING', 'dataset_config',
@@ -75,7 +75,7 @@ def stream_pipeline(test_mode: bool = False,
     stream = dict(type='SkeletonStream', **stream_args)
     for key, value in reading.items():
         stream.setdefault(key, value)
-    if any('bone' in name
+    if any(name in BONE_STREAMS
            for name in stream_tuple(stream_args.get('stream', 'joint'))):
         stream.setdefault('bone_root', DEFAULT_BONE_ROOT)
     if test_mode:

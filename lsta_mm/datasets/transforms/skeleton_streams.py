@@ -28,13 +28,15 @@ from lsta_mm.registry import TRANSFORMS
 from lsta_mm.utils.topology import get_topology
 
 __all__ = [
-    'BONE_ROOTS', 'STREAMS', 'ToSkeletonStream', 'default_coord_dims',
-    'derive_stream', 'joint_to_bone', 'merge_keypoint_score', 'stream_tuple',
-    'to_motion'
+    'BONE_ROOTS', 'BONE_STREAMS', 'STREAMS', 'ToSkeletonStream',
+    'default_coord_dims', 'derive_stream', 'joint_to_bone',
+    'merge_keypoint_score', 'stream_tuple', 'to_motion'
 ]
 
 #: Streams of the paper (section 3.3) in the order of the configs.
 STREAMS = ('joint', 'bone', 'joint_motion', 'bone_motion')
+#: The streams made of bones (their centre joint's bone: :data:`BONE_ROOTS`).
+BONE_STREAMS = ('bone', 'bone_motion')
 
 
 def default_coord_dims(layout: Union[str, dict]) -> int:
@@ -158,7 +160,7 @@ def derive_stream(joint: np.ndarray,
         np.ndarray: ``(M, T, V, C)`` float32.
     """
     data = joint
-    if stream in ('bone', 'bone_motion'):
+    if stream in BONE_STREAMS:
         data = joint_to_bone(data, parents, coord_dims, bone_root)
     if stream in ('joint_motion', 'bone_motion'):
         data = to_motion(data, coord_dims)
